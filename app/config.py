@@ -1,0 +1,36 @@
+"""Settings: one class, read from the environment (prefix BRI_, plus plain DATABASE_URL)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of the tracker."""
+
+    model_config = SettingsConfigDict(env_prefix="BRI_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./data/bri.db",
+        validation_alias=AliasChoices("BRI_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://... to scale out",
+    )
+    seed_dir: Path = Field(default=PROJECT_ROOT / "seed", description="Curated dataset")
+    load_seed_on_start: bool = Field(
+        default=False, description="Migrate and load seed/ before serving (make run sets it)"
+    )
+    sqlite_busy_timeout_ms: int = Field(default=5000, description="SQLite busy timeout")
+    db_pool_size: int = Field(default=8, description="Connection pool size (PostgreSQL)")
+    per_page_max: int = Field(default=200, description="Largest page size the catalogue serves")
+    query_max_length: int = Field(default=200, description="Longest text search accepted")
+    query_cache_size: int = Field(default=512, description="Cached filter results per process")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,36 @@
+"""Application factory: engine on app.state, routers, static files, middleware."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from app.config import Settings, get_settings
+from app.db import build_engine
+from app.web.security import SecurityHeadersMiddleware
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings (and so their own database)."""
+    settings = settings or get_settings()
+    if settings.load_seed_on_start:
+        from app.cli import prepare_database
+
+        prepare_database()
+    app = FastAPI(
+        title="Green BRI Tracker API",
+        version="1",
+        description="Belt and Road green-infrastructure projects and the emission savings "
+        "claimed for them, each figure with its source.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = build_engine(settings, create_dir=False)
+    from app.web import pages, static
+
+    static.mount(app)
+    app.include_router(pages.router)
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,383 @@
+"""The catalogue query: one filtered SQL statement for the page, grouped counts for the facets.
+
+Totals and facet counts depend only on the filter and the data, so they are cached per process
+and keyed on the dataset version, which every load bumps. A repeated filter costs one indexed
+page query; the catalogue is not rescanned on each request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlmodel import Session
+
+from app import models as m
+from app.queries.cache import cached
+from app.schemas import FacetValue, Page, ProjectFilter, ProjectSummary, SortKey
+
+P = m.Project.__table__  # type: ignore[attr-defined]
+PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
+C = m.Country.__table__  # type: ignore[attr-defined]
+S = m.Sector.__table__  # type: ignore[attr-defined]
+CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
+
+FACETS = ("sector", "country", "region", "status", "kind", "verdict")
+STATUS_LABELS = {
+    "planned": "Planned",
+    "under_construction": "Under construction",
+    "operational": "Operational",
+    "suspended": "Suspended",
+    "cancelled": "Cancelled",
+}
+KIND_LABELS = {"bri": "BRI project", "reference": "Reference (domestic showcase)"}
+VERDICT_LABELS = {
+    "consistent": "Consistent",
+    "above_range": "Above range",
+    "below_range": "Below range",
+    "not_checkable": "Not checkable",
+}
+
+
+class UnknownFilterValue(ValueError):
+    """A filter names a value the catalogue does not know; pages and API answer 422."""
+
+    def __init__(self, parameter: str, value: str, hint: str = ""):
+        self.parameter = parameter
+        self.value = value
+        message = f"unknown {parameter} {value!r}"
+        super().__init__(message + (f"; {hint}" if hint else ""))
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# ---------------------------------------------------------------- vocabularies
+
+
+@cached("vocabulary")
+def vocabulary(session: Session) -> dict[str, Any]:
+    """Known filter values and their labels, for validation and facet labels."""
+    conn = session.connection()
+    sectors = conn.execute(
+        select(S.c.slug, S.c.name, S.c.parent_slug).order_by(S.c.position, S.c.name)
+    ).all()
+    countries = conn.execute(select(C.c.iso3, C.c.name, C.c.region, C.c.subregion)).all()
+    regions: dict[str, tuple[str, str]] = {}  # slug -> (name, level)
+    region_of: dict[str, str] = {}  # subregion name -> region name
+    for _iso3, _name, region, subregion in countries:
+        if region:
+            regions[slugify(region)] = (region, "region")
+        if subregion:
+            regions[slugify(subregion)] = (subregion, "subregion")
+            if region:
+                region_of[subregion] = region
+    return {
+        "sectors": {slug: (name, parent) for slug, name, parent in sectors},
+        "countries": {iso3: name for iso3, name, _r, _s in countries},
+        "regions": regions,
+        "region_of": region_of,
+    }
+
+
+def validate_filter(session: Session, filters: ProjectFilter) -> None:
+    """Raise UnknownFilterValue for a sector, country or region the data does not know."""
+    vocab = vocabulary(session)
+    for value in filters.sector:
+        if value not in vocab["sectors"]:
+            raise UnknownFilterValue("sector", value, "use a sector or technology slug")
+    for value in filters.country:
+        if value.upper() not in vocab["countries"]:
+            raise UnknownFilterValue("country", value, "use an ISO 3166-1 alpha-3 code")
+    for value in filters.region:
+        if value not in vocab["regions"]:
+            raise UnknownFilterValue("region", value, "use a UN M49 region slug such as 'asia'")
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def _conditions(
+    filters: ProjectFilter, vocab: dict[str, Any], skip: str | None = None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses for every facet except `skip` (facet counts ignore their own facet)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.sector and skip != "sector":
+        conditions.append(
+            or_(P.c.sector_slug.in_(filters.sector), P.c.technology_slug.in_(filters.sector))
+        )
+    if filters.country and skip != "country":
+        codes = [c.upper() for c in filters.country]
+        conditions.append(
+            exists().where(and_(PC.c.project_slug == P.c.slug, PC.c.country_iso3.in_(codes)))
+        )
+    if filters.region and skip != "region":
+        names = [vocab["regions"][r][0] for r in filters.region if r in vocab["regions"]]
+        conditions.append(
+            exists().where(
+                and_(
+                    PC.c.project_slug == P.c.slug,
+                    PC.c.country_iso3 == C.c.iso3,
+                    or_(C.c.region.in_(names), C.c.subregion.in_(names)),
+                )
+            )
+        )
+    if filters.status and skip != "status":
+        conditions.append(P.c.status.in_([s.value for s in filters.status]))
+    if filters.kind and skip != "kind":
+        conditions.append(P.c.kind.in_([k.value for k in filters.kind]))
+    if filters.verdict and skip != "verdict":
+        conditions.append(
+            exists().where(
+                and_(
+                    CC.c.project_slug == P.c.slug,
+                    CC.c.verdict.in_([v.value for v in filters.verdict]),
+                )
+            )
+        )
+    if filters.q and filters.q.strip():
+        for word in filters.q.lower().split()[:8]:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(P.c.search_text.like(f"%{escaped}%", escape="\\"))
+    return conditions
+
+
+SORT_COLUMNS = {
+    SortKey.name: (P.c.name.asc(),),
+    SortKey.name_desc: (P.c.name.desc(),),
+    SortKey.capacity: (P.c.capacity_value.is_(None), P.c.capacity_value.asc()),
+    SortKey.capacity_desc: (P.c.capacity_value.is_(None), P.c.capacity_value.desc()),
+    SortKey.claimed: (P.c.claimed_tco2_per_year.is_(None), P.c.claimed_tco2_per_year.asc()),
+    SortKey.claimed_desc: (P.c.claimed_tco2_per_year.is_(None), P.c.claimed_tco2_per_year.desc()),
+    SortKey.opened: (P.c.opened_on.is_(None), P.c.opened_on.asc()),
+    SortKey.opened_desc: (P.c.opened_on.is_(None), P.c.opened_on.desc()),
+}
+
+
+# ---------------------------------------------------------------- queries
+
+
+def list_projects(
+    session: Session, *, filters: ProjectFilter, with_facets: bool = True
+) -> Page[ProjectSummary]:
+    """A page of the catalogue for `filters`, with the total and (optionally) facet counts."""
+    validate_filter(session, filters)
+    total, facets = _totals_and_facets(session, filters, with_facets)
+    items = _page_rows(session, filters)
+    return Page[ProjectSummary](
+        items=items, total=total, page=filters.page, per_page=filters.per_page, facets=facets
+    )
+
+
+def _totals_and_facets(
+    session: Session, filters: ProjectFilter, with_facets: bool
+) -> tuple[int, dict[str, list[FacetValue]]]:
+    counts = facet_counts(session, filters.cache_key()) if with_facets else None
+    total = counts["__total__"] if counts else count_projects(session, filters.cache_key())
+    if counts is None:
+        return total, {}
+    return total, _facet_values(session, filters, counts)
+
+
+def _filter_from_key(key: tuple[Any, ...]) -> ProjectFilter:
+    sector, country, region, status, kind, verdict, q = key
+    return ProjectFilter(
+        sector=list(sector),
+        country=list(country),
+        region=list(region),
+        status=list(status),
+        kind=list(kind),
+        verdict=list(verdict),
+        q=q or None,
+    )
+
+
+@cached("count")
+def count_projects(session: Session, key: tuple[Any, ...]) -> int:
+    filters = _filter_from_key(key)
+    conditions = _conditions(filters, vocabulary(session))
+    statement = select(func.count()).select_from(P).where(*conditions)
+    return int(session.connection().execute(statement).scalar() or 0)
+
+
+@cached("facets")
+def facet_counts(session: Session, key: tuple[Any, ...]) -> dict[str, Any]:
+    """Counts per facet value; each facet follows every filter except its own."""
+    filters = _filter_from_key(key)
+    vocab = vocabulary(session)
+    conn = session.connection()
+
+    def grouped(column: Any, facet: str, *joins: tuple[Any, Any]) -> dict[str, int]:
+        source: Any = P
+        for table, on in joins:
+            source = source.join(table, on)
+        count = func.count(func.distinct(P.c.slug)) if joins else func.count()
+        statement: Select[Any] = (
+            select(column, count)
+            .select_from(source)
+            .where(*_conditions(filters, vocab, skip=facet))
+            .group_by(column)
+        )
+        return {str(value): int(n) for value, n in conn.execute(statement) if value is not None}
+
+    country_join = (PC, PC.c.project_slug == P.c.slug)
+    region_join = (C, C.c.iso3 == PC.c.country_iso3)
+    technology = grouped(P.c.technology_slug, "sector")
+    sector_totals: dict[str, int] = defaultdict(int)
+    for slug, n in technology.items():
+        parent = vocab["sectors"].get(slug, ("", None))[1]
+        if parent:
+            sector_totals[parent] += n
+    total_statement = select(func.count()).select_from(P).where(*_conditions(filters, vocab))
+    return {
+        "__total__": int(conn.execute(total_statement).scalar() or 0),
+        "technology": technology,
+        "sector": dict(sector_totals),
+        "country": grouped(PC.c.country_iso3, "country", country_join),
+        "region": grouped(C.c.region, "region", country_join, region_join),
+        "subregion": grouped(C.c.subregion, "region", country_join, region_join),
+        "status": grouped(P.c.status, "status"),
+        "kind": grouped(P.c.kind, "kind"),
+        "verdict": grouped(CC.c.verdict, "verdict", (CC, CC.c.project_slug == P.c.slug)),
+    }
+
+
+def _facet_values(
+    session: Session, filters: ProjectFilter, counts: dict[str, Any]
+) -> dict[str, list[FacetValue]]:
+    vocab = vocabulary(session)
+    selected_sectors = set(filters.sector)
+    sector_values: list[FacetValue] = []
+    for slug, (name, parent) in vocab["sectors"].items():
+        n = counts["technology"].get(slug, 0) if parent else counts["sector"].get(slug, 0)
+        if n or slug in selected_sectors:
+            sector_values.append(
+                FacetValue(
+                    value=slug,
+                    label=name,
+                    count=n,
+                    selected=slug in selected_sectors,
+                    parent=parent,
+                )
+            )
+    selected_countries = {c.upper() for c in filters.country}
+    country_values = sorted(
+        (
+            FacetValue(
+                value=iso3,
+                label=vocab["countries"][iso3],
+                count=n,
+                selected=iso3 in selected_countries,
+            )
+            for iso3, n in counts["country"].items()
+        ),
+        key=lambda f: (-f.count, f.label),
+    )
+    country_values += [
+        FacetValue(value=c, label=vocab["countries"].get(c, c), count=0, selected=True)
+        for c in selected_countries
+        if c not in counts["country"]
+    ]
+    region_values = []
+    for level, level_counts in (("region", counts["region"]), ("subregion", counts["subregion"])):
+        for name, n in sorted(level_counts.items()):
+            slug = slugify(name)
+            parent = (
+                slugify(vocab["region_of"][name])
+                if level == "subregion" and name in vocab["region_of"]
+                else None
+            )
+            region_values.append(
+                FacetValue(
+                    value=slug, label=name, count=n, selected=slug in filters.region, parent=parent
+                )
+            )
+    region_values += [
+        FacetValue(value=r, label=vocab["regions"][r][0], count=0, selected=True)
+        for r in filters.region
+        if r not in {f.value for f in region_values}
+    ]
+    return {
+        "sector": sector_values,
+        "country": country_values,
+        "region": region_values,
+        "status": _enum_facet(STATUS_LABELS, counts["status"], {s.value for s in filters.status}),
+        "kind": _enum_facet(KIND_LABELS, counts["kind"], {k.value for k in filters.kind}),
+        "verdict": _enum_facet(
+            VERDICT_LABELS, counts["verdict"], {v.value for v in filters.verdict}
+        ),
+    }
+
+
+def _enum_facet(
+    labels: dict[str, str], counts: dict[str, int], selected: set[str]
+) -> list[FacetValue]:
+    return [
+        FacetValue(value=value, label=label, count=counts.get(value, 0), selected=value in selected)
+        for value, label in labels.items()
+        if counts.get(value, 0) or value in selected
+    ]
+
+
+def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]:
+    vocab = vocabulary(session)
+    statement = (
+        select(P)
+        .where(*_conditions(filters, vocab))
+        .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
+        .limit(filters.per_page)
+        .offset((filters.page - 1) * filters.per_page)
+    )
+    conn = session.connection()
+    rows = conn.execute(statement).mappings().all()
+    slugs = [row["slug"] for row in rows]
+    countries: dict[str, list[str]] = defaultdict(list)
+    if slugs:
+        for slug, iso3 in conn.execute(
+            select(PC.c.project_slug, PC.c.country_iso3)
+            .where(PC.c.project_slug.in_(slugs))
+            .order_by(PC.c.country_iso3)
+        ):
+            countries[slug].append(iso3)
+    return [_summary(row, countries[row["slug"]], vocab) for row in rows]
+
+
+def _summary(row: Any, countries: list[str], vocab: dict[str, Any]) -> ProjectSummary:
+    return ProjectSummary(
+        slug=row["slug"],
+        name=row["name"],
+        local_name=row["local_name"],
+        kind=row["kind"],
+        sector=row["sector_slug"],
+        technology=row["technology_slug"],
+        technology_name=vocab["sectors"].get(
+            row["technology_slug"], (row["technology_slug"], None)
+        )[0],
+        status=row["status"],
+        capacity_value=row["capacity_value"],
+        capacity_unit=row["capacity_unit"],
+        opened_on=row["opened_on"],
+        cost_usd=row["cost_usd"],
+        claimed_tco2_per_year=row["claimed_tco2_per_year"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        location_precision=row["location_precision"],
+        countries=countries,
+    )
+
+
+def all_matching_slugs(
+    session: Session, *, filters: ProjectFilter, limit: int = 100_000
+) -> list[str]:
+    """Slugs of every project matching the filter, in sort order (for exports and charts)."""
+    validate_filter(session, filters)
+    statement = (
+        select(P.c.slug)
+        .where(*_conditions(filters, vocabulary(session)))
+        .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
+        .limit(limit)
+    )
+    return [row[0] for row in session.connection().execute(statement)]

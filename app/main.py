@@ -27,9 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = build_engine(settings, create_dir=False)
-    from app.web import pages, static
+    from app.api import routes as api_routes
+    from app.web import exports, pages, static
 
     static.mount(app)
+    app.include_router(api_routes.router)
+    app.include_router(exports.router)
     app.include_router(pages.router)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -1,0 +1,274 @@
+"""Write a deterministic synthetic dataset in the CSV form `bri-tracker load` accepts.
+
+    python bench/generate.py --projects 100000 --out bench/data/100k
+
+The taxonomy is the seed's (seed/sectors.yaml); projects spread over technologies, ~150
+countries and statuses with a skew (a few technologies and countries hold most projects, as
+in real catalogues). About 10 metrics and 2 statements per project. The same N always gives
+the same files. Every figure is synthetic and every source says so: this is benchmark data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.countries import country_rows  # noqa: E402
+
+N_COUNTRIES = 150
+N_SOURCES = 200
+N_ORGANIZATIONS = 500
+# Most frequent first, roughly as in BRI energy and transport trackers.
+COMMON_TECHNOLOGIES = [
+    "solar-pv", "wind", "hydro", "rail-freight-passenger", "grid-storage", "urban-rail",
+    "electric-buses", "waste-to-energy", "high-speed-rail", "ev-charging",
+]  # fmt: skip
+COMMON_COUNTRIES = [
+    "PAK", "IDN", "KAZ", "VNM", "BGD", "EGY", "LAO", "MYS", "KEN", "ETH", "ARG", "SRB", "UZB",
+    "ZAF", "NGA", "THA", "KHM", "LKA", "MMR", "BRA",
+]  # fmt: skip
+STATUSES = ["operational", "under_construction", "planned", "suspended", "cancelled"]
+STATUS_WEIGHTS = [55, 20, 15, 6, 4]
+# (kind, unit, period, low, high): valid under app/units.py for every kind.
+METRIC_SHAPES = [
+    ("emissions_avoided", "t", "annual", 1e3, 5e6),
+    ("emissions_avoided", "t", "cumulative", 1e3, 2e7),
+    ("generation", "GWh", "annual", 1, 1e4),
+    ("generation", "MWh", "cumulative", 1e3, 1e7),
+    ("coal_saved", "t", "annual", 1e3, 2e6),
+    ("capacity_factor", "percent", "annual", 10, 60),
+    ("emissions_reduction_pct", "percent", "unspecified", 5, 90),
+    ("passengers", "passengers", "annual", 1e4, 5e7),
+    ("freight", "tkm", "annual", 1e6, 1e10),
+    ("emission_intensity", "g/pkm", "unspecified", 5, 120),
+    ("cost_reduction_pct", "percent", "unspecified", 1, 50),
+]
+BASES = ["claimed", "claimed", "claimed", "reported", "reported", "verified", "derived"]
+QUALIFIERS = ["exact", "exact", "about", "over", "up_to"]
+CAPACITY_UNITS = {"energy": "MW", "transport": "km", "waste": "t/day"}
+WORDS = [
+    "green", "silk", "road", "wind", "solar", "hydro", "rail", "grid", "park", "bay", "river",
+    "valley", "north", "south", "east", "west", "new", "great", "central", "coastal", "highland",
+    "delta", "lake", "port", "city", "phase", "one", "two", "three",
+]  # fmt: skip
+
+
+def zipf_weights(n: int, s: float = 1.1) -> list[float]:
+    """Skewed weights: the k-th item gets 1/k^s."""
+    return [1 / (k**s) for k in range(1, n + 1)]
+
+
+def taxonomy() -> list[dict[str, Any]]:
+    data = yaml.safe_load((ROOT / "seed" / "sectors.yaml").read_text(encoding="utf-8"))
+    return list(data["sectors"])
+
+
+def write_csv(path: Path, header: list[str], rows: Iterator[list[Any]] | list[list[Any]]) -> int:
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+            count += 1
+    return count
+
+
+class Generator:
+    """Everything derives from one Random seeded with N, in a fixed order."""
+
+    def __init__(self, projects: int):
+        self.n = projects
+        self.rng = random.Random(projects)
+        # The popularity order is fixed, so every N shares its most common values.
+        self.sectors = taxonomy()
+        technologies = [s for s in self.sectors if s.get("parent")]
+        rank = {slug: i for i, slug in enumerate(COMMON_TECHNOLOGIES)}
+        self.technologies = sorted(technologies, key=lambda s: rank.get(s["slug"], len(rank)))
+        rest = sorted(r["iso3"] for r in country_rows() if r["region"])
+        rest = [c for c in rest if c not in COMMON_COUNTRIES]
+        random.Random(0).shuffle(rest)
+        self.countries = (COMMON_COUNTRIES + rest)[:N_COUNTRIES]
+        self.sources = [f"bench-source-{i:04d}" for i in range(N_SOURCES)]
+        self.organizations = [f"bench-org-{i:04d}" for i in range(N_ORGANIZATIONS)]
+
+    def sectors_rows(self) -> list[list[Any]]:
+        return [
+            [s["slug"], s["name"], s.get("parent"), s.get("description"), i]
+            for i, s in enumerate(self.sectors)
+        ]
+
+    def sources_rows(self) -> Iterator[list[Any]]:
+        for i, slug in enumerate(self.sources):
+            yield [
+                slug,
+                f"Synthetic benchmark source {i}",
+                "Green BRI Tracker benchmark",
+                f"https://example.org/bench/{i}",
+                f"20{10 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                "report",
+                "Synthetic; generated by bench/generate.py",
+            ]
+
+    def organizations_rows(self) -> Iterator[list[Any]]:
+        kinds = ["company", "company", "company", "lender", "government"]
+        for i, slug in enumerate(self.organizations):
+            yield [
+                slug,
+                f"Benchmark Organisation {i}",
+                kinds[i % len(kinds)],
+                self.countries[i % 40],
+            ]
+
+    def project_rows(self) -> Iterator[tuple[list[Any], list[str]]]:
+        rng = self.rng
+        tech_weights = zipf_weights(len(self.technologies), 1.0)
+        country_weights = zipf_weights(len(self.countries), 1.1)
+        technologies = rng.choices(self.technologies, tech_weights, k=self.n)
+        countries = rng.choices(self.countries, country_weights, k=self.n)
+        statuses = rng.choices(STATUSES, STATUS_WEIGHTS, k=self.n)
+        for i in range(self.n):
+            technology = technologies[i]
+            sector = technology["parent"]
+            name = " ".join(rng.choice(WORDS).title() for _ in range(3)) + f" {technology['name']}"
+            has_location = rng.random() < 0.7
+            extra = [rng.choice(self.countries)] if rng.random() < 0.08 else []
+            row = [
+                f"bench-{i:06d}",
+                f"{name} {i}",
+                "bri" if rng.random() < 0.95 else "reference",
+                technology["slug"],
+                statuses[i],
+                round(rng.uniform(5, 1500), 1) if sector in CAPACITY_UNITS else None,
+                CAPACITY_UNITS.get(sector),
+                f"{rng.randint(2008, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                if rng.random() < 0.6
+                else None,
+                round(rng.uniform(1e6, 5e9), -3) if rng.random() < 0.5 else None,
+                round(rng.uniform(-40, 60), 4) if has_location else None,
+                round(rng.uniform(-20, 150), 4) if has_location else None,
+                "approximate" if has_location else None,
+                self.sources[i % N_SOURCES] if has_location else None,
+                f"Synthetic benchmark project {i} ({technology['name']}); not a real project.",
+            ]
+            yield row, sorted({countries[i], *extra})
+
+    def metric_rows(self, project: str, index: int) -> Iterator[list[Any]]:
+        rng = self.rng
+        for j in range(rng.randint(8, 12)):
+            kind, unit, period, low, high = METRIC_SHAPES[(index + j) % len(METRIC_SHAPES)]
+            value = round(rng.uniform(low, high), 2)
+            ranged = rng.random() < 0.1
+            yield [
+                f"{project}/m{j}",
+                project,
+                kind,
+                value,
+                round(value * 1.2, 2) if ranged else None,
+                rng.choice(QUALIFIERS),
+                unit,
+                period,
+                rng.randint(2015, 2025) if period == "annual" else None,
+                rng.choice(BASES),
+                self.sources[(index * 7 + j) % N_SOURCES],
+                f"{project}-s{j % 2}" if j < 2 else None,
+            ]
+
+
+PROJECT_HEADER = [
+    "slug", "name", "kind", "technology", "status", "capacity_value", "capacity_unit",
+    "opened_on", "cost_usd", "latitude", "longitude", "location_precision", "location_source",
+    "summary",
+]  # fmt: skip
+METRIC_HEADER = [
+    "slug", "project", "kind", "value", "value_high", "qualifier", "unit", "period", "year",
+    "basis", "source", "statement",
+]  # fmt: skip
+
+
+def generate(projects: int, out: Path) -> dict[str, int]:
+    """Write the dataset to `out`; return row counts per file."""
+    out.mkdir(parents=True, exist_ok=True)
+    gen = Generator(projects)
+    counts = {
+        "sectors": write_csv(
+            out / "sectors.csv",
+            ["slug", "name", "parent", "description", "position"],
+            gen.sectors_rows(),
+        ),
+        "sources": write_csv(
+            out / "sources.csv",
+            ["slug", "title", "publisher", "url", "published_on", "kind", "note"],
+            gen.sources_rows(),
+        ),
+        "organizations": write_csv(
+            out / "organizations.csv", ["slug", "name", "kind", "country"], gen.organizations_rows()
+        ),
+    }
+    files = {
+        name: (out / f"{name}.csv").open("w", newline="", encoding="utf-8")
+        for name in ("projects", "project_countries", "metrics", "statements", "statement_projects")
+    }
+    try:
+        writers = {name: csv.writer(f, lineterminator="\n") for name, f in files.items()}
+        writers["projects"].writerow(PROJECT_HEADER)
+        writers["project_countries"].writerow(["project", "country"])
+        writers["metrics"].writerow(METRIC_HEADER)
+        writers["statements"].writerow(
+            ["slug", "text", "form", "organization", "said_on", "source", "language"]
+        )
+        writers["statement_projects"].writerow(["statement", "project"])
+        counts.update(dict.fromkeys(files, 0))
+        for index, (row, countries) in enumerate(gen.project_rows()):
+            slug = row[0]
+            writers["projects"].writerow(["" if v is None else v for v in row])
+            counts["projects"] += 1
+            for iso3 in countries:
+                writers["project_countries"].writerow([slug, iso3])
+                counts["project_countries"] += 1
+            for k in range(2):
+                statement = f"{slug}-s{k}"
+                writers["statements"].writerow(
+                    [
+                        statement,
+                        f"Synthetic statement {k} about benchmark project {index}.",
+                        "paraphrase",
+                        gen.organizations[(index + k) % N_ORGANIZATIONS],
+                        f"{2015 + index % 11}-{1 + k * 5:02d}-15",
+                        gen.sources[(index + k) % N_SOURCES],
+                        "en",
+                    ]
+                )
+                writers["statement_projects"].writerow([statement, slug])
+                counts["statements"] += 1
+                counts["statement_projects"] += 1
+            for metric in gen.metric_rows(slug, index):
+                writers["metrics"].writerow(["" if v is None else v for v in metric])
+                counts["metrics"] += 1
+    finally:
+        for handle in files.values():
+            handle.close()
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, required=True, help="Number of projects")
+    parser.add_argument("--out", type=Path, required=True, help="Output directory")
+    args = parser.parse_args(argv)
+    counts = generate(args.projects, args.out)
+    print(", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+if __name__ == "__main__":
+    main()

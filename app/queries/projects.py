@@ -23,6 +23,10 @@ PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
 C = m.Country.__table__  # type: ignore[attr-defined]
 S = m.Sector.__table__  # type: ignore[attr-defined]
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
+# Aliases for the filters' EXISTS subqueries: the facet queries join PC and C in the outer
+# query, and unaliased subqueries would correlate to those joins and lose their FROM.
+PCF = PC.alias("pc_filter")
+CF = C.alias("c_filter")
 
 FACETS = ("sector", "country", "region", "status", "kind", "verdict")
 STATUS_LABELS = {
@@ -112,16 +116,16 @@ def _conditions(
     if filters.country and skip != "country":
         codes = [c.upper() for c in filters.country]
         conditions.append(
-            exists().where(and_(PC.c.project_slug == P.c.slug, PC.c.country_iso3.in_(codes)))
+            exists().where(and_(PCF.c.project_slug == P.c.slug, PCF.c.country_iso3.in_(codes)))
         )
     if filters.region and skip != "region":
         names = [vocab["regions"][r][0] for r in filters.region if r in vocab["regions"]]
         conditions.append(
             exists().where(
                 and_(
-                    PC.c.project_slug == P.c.slug,
-                    PC.c.country_iso3 == C.c.iso3,
-                    or_(C.c.region.in_(names), C.c.subregion.in_(names)),
+                    PCF.c.project_slug == P.c.slug,
+                    PCF.c.country_iso3 == CF.c.iso3,
+                    or_(CF.c.region.in_(names), CF.c.subregion.in_(names)),
                 )
             )
         )

@@ -1,0 +1,217 @@
+"""Plotly figures built from query rows: rows in, a Chart out. No request, no session.
+
+Each Chart carries its figure as JSON (drawn by static/js/charts.js), a caption, and its data as
+table rows, so every chart can be read without JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+SECTOR_COLOURS = {
+    "energy": "#E69F00",
+    "transport": "#0072B2",
+    "buildings": "#CC79A7",
+    "waste": "#009E73",
+    "environment": "#56B4E9",
+    "nature": "#117733",
+}
+BASIS_COLOURS = {
+    "claimed": "#D55E00",
+    "reported": "#0072B2",
+    "verified": "#009E73",
+    "derived": "#6F6F6F",
+}
+EMISSION_KINDS = ("emissions_avoided", "emissions_reduction_pct", "coal_saved")
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure with what a reader needs beside it: caption and the data as a table."""
+
+    id: str
+    title: str
+    caption: str
+    figure: dict[str, Any] | None
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def json(self) -> str:
+        """The figure as JSON safe inside <script type="application/json"> (no '<' at all)."""
+        return json.dumps(self.figure, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _layout(height: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+        "font": FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "y": -0.2},
+        **extra,
+    }
+
+
+def _figure(fig: go.Figure) -> dict[str, Any]:
+    # plotly's own encoder turns numpy and dates into plain JSON.
+    return dict(json.loads(fig.to_json()))
+
+
+def claims_by_project(
+    rows: list[dict[str, Any]], *, sector_names: dict[str, str], chart_id: str = "claims"
+) -> Chart:
+    """Horizontal bars of each project's largest annual CO2 claim, coloured by sector."""
+    title = "Claimed annual CO2 reductions by project"
+    caption = (
+        "Largest annual reduction each project's sources claim, in tonnes of CO2 a year. "
+        "Claims, not verified savings. Projects without an annual tonnes claim are not shown."
+    )
+    columns = ["Project", "Sector", "Claimed t CO2/yr"]
+    table = [
+        [
+            r["name"],
+            sector_names.get(r["sector_slug"], r["sector_slug"]),
+            r["claimed_tco2_per_year"],
+        ]
+        for r in rows
+    ]
+    if not rows:
+        return Chart(chart_id, title, caption, None, columns, table)
+    fig = go.Figure()
+    ordered = list(reversed(rows))  # largest at the top of a horizontal bar chart
+    for sector in dict.fromkeys(r["sector_slug"] for r in ordered):
+        part = [r for r in ordered if r["sector_slug"] == sector]
+        fig.add_bar(
+            x=[r["claimed_tco2_per_year"] for r in part],
+            y=[r["name"] for r in part],
+            orientation="h",
+            name=sector_names.get(sector, sector),
+            marker_color=SECTOR_COLOURS.get(sector, "#444444"),
+            hovertemplate="%{y}: %{x:,.0f} t CO2/yr (claimed)<extra></extra>",
+        )
+    fig.update_layout(
+        _layout(
+            max(220, 60 + 34 * len(rows)),
+            barmode="stack",
+            xaxis={"title": {"text": "t CO2 per year (claimed)"}, "rangemode": "tozero"},
+            yaxis={"categoryorder": "array", "categoryarray": [r["name"] for r in ordered]},
+            margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        )
+    )
+    fig.update_yaxes(automargin=True)
+    return Chart(chart_id, title, caption, _figure(fig), columns, table)
+
+
+def project_map(
+    rows: list[dict[str, Any]], *, sector_names: dict[str, str], chart_id: str = "map"
+) -> Chart:
+    """Projects with coordinates on a world map, coloured by sector."""
+    title = "Where the projects are"
+    caption = (
+        "Projects with sourced or approximate coordinates (approximate ones are marked in the "
+        "table). Projects without a location are not shown."
+    )
+    columns = ["Project", "Sector", "Latitude", "Longitude", "Precision"]
+    table = [
+        [
+            r["name"],
+            sector_names.get(r["sector_slug"], r["sector_slug"]),
+            r["latitude"],
+            r["longitude"],
+            r["location_precision"] or "",
+        ]
+        for r in rows
+    ]
+    if not rows:
+        return Chart(chart_id, title, caption, None, columns, table)
+    fig = go.Figure()
+    for sector in dict.fromkeys(r["sector_slug"] for r in rows):
+        part = [r for r in rows if r["sector_slug"] == sector]
+        fig.add_scattergeo(
+            lat=[r["latitude"] for r in part],
+            lon=[r["longitude"] for r in part],
+            text=[r["name"] for r in part],
+            name=sector_names.get(sector, sector),
+            mode="markers",
+            marker={
+                "size": 11,
+                "color": SECTOR_COLOURS.get(sector, "#444444"),
+                "line": {"width": 1},
+            },
+            hovertemplate="%{text}<extra></extra>",
+        )
+    fig.update_geos(
+        projection_type="natural earth",
+        showcountries=True,
+        countrycolor="#bbbbbb",
+        showland=True,
+        landcolor="#f1efe8",
+        fitbounds="locations" if len(rows) < 3 else False,
+        resolution=110,
+    )
+    fig.update_layout(_layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}))
+    return Chart(chart_id, title, caption, _figure(fig), columns, table)
+
+
+def metric_charts(metrics: list[dict[str, Any]], *, chart_id: str = "metric") -> list[Chart]:
+    """One bar chart per unit of the project's emission claims: only like units share an axis."""
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for metric in metrics:
+        if metric["kind"] in EMISSION_KINDS and metric["canonical_unit"]:
+            by_unit.setdefault(metric["canonical_unit"], []).append(metric)
+    return [
+        _unit_chart(unit, rows, f"{chart_id}-{index}")
+        for index, (unit, rows) in enumerate(sorted(by_unit.items()))
+    ]
+
+
+def _unit_chart(unit: str, rows: list[dict[str, Any]], chart_id: str) -> Chart:
+    labels = [_claim_label(r, i) for i, r in enumerate(rows, 1)]
+    title = f"Emission claims in {unit}"
+    caption = (
+        f"Each bar is one figure as a source gives it, in {unit}, coloured by its basis "
+        "(claimed, reported, verified, derived). Figures in other units are charted apart."
+    )
+    columns = ["Figure", "Value", "Unit", "Qualifier", "Basis", "Source"]
+    table = [
+        [label, r["canonical_value"], unit, r["qualifier"], r["basis"], r["source_title"]]
+        for label, r in zip(labels, rows, strict=True)
+    ]
+    fig = go.Figure()
+    for basis in dict.fromkeys(r["basis"] for r in rows):
+        part = [(lab, r) for lab, r in zip(labels, rows, strict=True) if r["basis"] == basis]
+        fig.add_bar(
+            x=[r["canonical_value"] for _lab, r in part],
+            y=[lab for lab, _r in part],
+            orientation="h",
+            name=str(basis),
+            marker_color=BASIS_COLOURS.get(str(basis), "#444444"),
+            customdata=[[r["qualifier"], r["source_title"]] for _lab, r in part],
+            hovertemplate="%{y}: %{x:,} " + unit + " (%{customdata[0]})<br>%{customdata[1]}"
+            "<extra></extra>",
+        )
+    fig.update_layout(
+        _layout(
+            max(200, 70 + 34 * len(rows)),
+            xaxis={"title": {"text": unit}, "rangemode": "tozero"},
+            yaxis={"categoryorder": "array", "categoryarray": list(reversed(labels))},
+            margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        )
+    )
+    fig.update_yaxes(automargin=True)
+    return Chart(chart_id, title, caption, _figure(fig), columns, table)
+
+
+def _claim_label(metric: dict[str, Any], index: int) -> str:
+    who = metric.get("claimant") or metric.get("source_publisher") or "source"
+    year = metric["stated_on"].year if metric.get("stated_on") else None
+    short = who if len(who) <= 38 else who[:36] + "…"
+    return f"{index}. {short}" + (f" ({year})" if year else "")

@@ -124,5 +124,88 @@ def prepare_database() -> None:
     console.print(f"seed loaded: {summary.counts.get('projects', 0)} projects")
 
 
+@app.command()
+def check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 if any claim or check input lacks a source")
+    ] = False,
+) -> None:
+    """Plausibility report: every emission claim with its verdict and expected range."""
+    import json
+
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from app.claims import fmt
+    from app.queries.checks import CheckView, all_checks
+
+    def cells(c: CheckView) -> tuple[str, ...]:
+        qualifier = (
+            "" if c.claim_qualifier == "exact" else c.claim_qualifier.replace("_", " ") + " "
+        )
+        high = f"–{c.claim_value_high:g}" if c.claim_value_high is not None else ""
+        expected = (
+            f"{fmt(c.expected_low)}–{fmt(c.expected_high)} {c.expected_unit}"
+            if c.expected_low is not None and c.expected_high is not None
+            else ""
+        )
+        return (
+            c.metric_slug,
+            f"{qualifier}{c.claim_value:g}{high} {c.claim_unit} ({c.claim_period})",
+            c.check_name,
+            c.reading,
+            c.verdict_label,
+            expected,
+            f"{c.ratio:.2f}" if c.ratio is not None else "",
+            c.missing or "",
+        )
+
+    engine = _engine()
+    try:
+        with Session(engine) as session:
+            checks = all_checks(session)
+    except Exception as exc:  # no schema yet: say how to create it rather than a traceback
+        typer.echo(
+            f"cannot read the claim checks ({exc.__class__.__name__}); run "
+            "`bri-tracker db upgrade` and `bri-tracker load seed` first",
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
+    unsourced = [
+        c.metric_slug
+        for c in checks
+        if not c.has_source or any(not i.source_slug for i in c.inputs if i.name != "line length")
+    ]
+    if as_json:
+        typer.echo(
+            json.dumps([c.model_dump(mode="json") for c in checks], indent=2, ensure_ascii=False)
+        )
+    else:
+        table = Table(title=f"Claim checks ({len(checks)})", show_lines=False)
+        for column in (
+            "claim",
+            "claimed",
+            "check",
+            "reading",
+            "verdict",
+            "expected",
+            "ratio",
+            "missing",
+        ):
+            table.add_column(column, overflow="fold")
+        for c in checks:
+            table.add_row(*cells(c))
+        Console(width=220).print(table)
+    if unsourced:
+        typer.echo(
+            f"{len(unsourced)} check(s) with an unsourced claim or input: "
+            + ", ".join(sorted(set(unsourced))),
+            err=True,
+        )
+        if strict:
+            raise typer.Exit(code=1)
+
+
 if __name__ == "__main__":
     app()

@@ -70,6 +70,8 @@ class CheckView(BaseModel):
     claim_value: float
     claim_value_high: float | None
     claim_unit: str = Field(description="Unit as stated")
+    claim_canonical_value: float | None = Field(description="Claim in the canonical unit")
+    claim_canonical_unit: str | None = Field(description="Canonical unit, e.g. t/yr")
     claim_qualifier: str
     claim_period: str
     claim_baseline: str | None
@@ -120,6 +122,8 @@ def _query() -> Any:
             MT.c.value.label("claim_value"),
             MT.c.value_high.label("claim_value_high"),
             MT.c.unit.label("claim_unit"),
+            MT.c.canonical_value.label("claim_canonical_value"),
+            MT.c.canonical_unit.label("claim_canonical_unit"),
             MT.c.qualifier.label("claim_qualifier"),
             MT.c.period.label("claim_period"),
             MT.c.baseline.label("claim_baseline"),
@@ -199,6 +203,8 @@ def _views(session: Session, rows: list[Any]) -> list[CheckView]:
                 claim_value=row.claim_value,
                 claim_value_high=row.claim_value_high,
                 claim_unit=row.claim_unit,
+                claim_canonical_value=row.claim_canonical_value,
+                claim_canonical_unit=row.claim_canonical_unit,
                 claim_qualifier=str(row.claim_qualifier),
                 claim_period=str(row.claim_period),
                 claim_baseline=row.claim_baseline,

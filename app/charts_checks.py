@@ -1,0 +1,93 @@
+"""Claimed versus expected: a pure Plotly figure builder for the overview.
+
+Only tonnes-per-year claims share the axis (percentages and intensities are other quantities).
+Claims are points; the expected range of each is an error bar around its middle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import plotly.graph_objects as go
+
+CLAIM_COLOUR = "#D55E00"  # Okabe-Ito vermillion, as "claimed" elsewhere
+EXPECTED_COLOUR = "#0072B2"
+
+
+class CheckLike(Protocol):
+    project_name: str
+    metric_slug: str
+    reading: str
+    expected_low: float | None
+    expected_high: float | None
+    expected_unit: str | None
+    claim_canonical_value: float | None
+    claim_canonical_unit: str | None
+    verdict_label: str
+
+
+def comparable(checks: Sequence[CheckLike]) -> list[CheckLike]:
+    """Checks of annual tonnes claims that have an expected range (the chart's rows)."""
+    return [
+        c
+        for c in checks
+        if c.expected_unit == "t/yr"
+        and c.claim_canonical_unit == "t/yr"
+        and c.claim_canonical_value is not None
+        and c.expected_low is not None
+        and c.expected_high is not None
+    ]
+
+
+def _label(check: CheckLike) -> str:
+    claim_id = check.metric_slug.split("/", 1)[-1]
+    reading = "" if check.reading == "as stated" else f" ({check.reading})"
+    return f"{check.project_name}: {claim_id}{reading}"
+
+
+def claimed_vs_expected_figure(checks: Sequence[CheckLike]) -> dict[str, Any]:
+    """A Plotly figure (as a dict): each annual CO2 claim as a point, its expected range as an
+    error bar around the range's middle, in tonnes of CO2 per year."""
+    rows = comparable(checks)
+    labels = [_label(c) for c in rows]
+    lows = [float(c.expected_low or 0) for c in rows]
+    highs = [float(c.expected_high or 0) for c in rows]
+    mids = [(lo + hi) / 2 for lo, hi in zip(lows, highs, strict=True)]
+    expected = go.Scatter(
+        name="expected range",
+        x=mids,
+        y=labels,
+        mode="markers",
+        marker={"symbol": "line-ns-open", "size": 12, "color": EXPECTED_COLOUR},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [hi - mid for hi, mid in zip(highs, mids, strict=True)],
+            "arrayminus": [mid - lo for lo, mid in zip(lows, mids, strict=True)],
+            "color": EXPECTED_COLOUR,
+            "thickness": 3,
+            "width": 6,
+        },
+        customdata=[[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
+        hovertemplate="expected %{customdata[0]:,.0f}–%{customdata[1]:,.0f} t/yr<extra></extra>",
+    )
+    claimed = go.Scatter(
+        name="claimed",
+        x=[float(c.claim_canonical_value or 0) for c in rows],
+        y=labels,
+        mode="markers",
+        marker={"symbol": "circle", "size": 10, "color": CLAIM_COLOUR},
+        customdata=[[c.verdict_label] for c in rows],
+        hovertemplate="claimed %{x:,.0f} t/yr — %{customdata[0]}<extra></extra>",
+    )
+    figure = go.Figure(data=[expected, claimed])
+    figure.update_layout(
+        title={"text": "Claimed CO2 reductions against what the project's data imply"},
+        xaxis={"title": {"text": "t CO2 per year"}, "rangemode": "tozero", "tickformat": ",.0f"},
+        yaxis={"automargin": True, "autorange": "reversed"},
+        height=max(240, 60 + 36 * len(rows)),
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure.to_dict()

@@ -1,0 +1,119 @@
+"""HTTP plumbing shared by the JSON API and the downloads: clear 4xx errors, ETags, CORS.
+
+Errors are turned into `{"detail": "..."}` by a route class rather than app-wide exception
+handlers, so the API keeps its own error format whatever the HTML pages do with theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from app.api_schemas import ProblemDetail
+from app.queries.projects import UnknownFilterValue
+
+# Read-only, keyless data: any site may read it from a browser.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag",
+}
+PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, Accept",
+    "Access-Control-Max-Age": "86400",
+}
+CACHE_CONTROL = "public, max-age=60"
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the If-None-Match ETag still matches"},
+    422: {"model": ProblemDetail, "description": "An unknown filter value or a bad parameter"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ProblemDetail, "description": "No such record"},
+}
+
+
+def problem(status: int, detail: str) -> JSONResponse:
+    """An error response with the reason in words."""
+    return JSONResponse({"detail": detail}, status_code=status, headers=CORS_HEADERS)
+
+
+def describe_validation(errors: Any) -> str:
+    """One line per invalid parameter: `page: Input should be greater than or equal to 1`."""
+    parts = []
+    for error in errors:
+        location = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body")]
+        name = ".".join(location) or "request"
+        parts.append(f"{name}: {error.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _has_nul(request: Request) -> bool:
+    # PostgreSQL rejects NUL in text; refuse it up front instead of failing in the database.
+    return "\x00" in request.url.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()
+    )
+
+
+class ClearErrorsRoute(APIRoute):
+    """Turn bad parameters and unknown filter values into 422 with a message, never a 500."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            if _has_nul(request):
+                return problem(422, "parameters may not contain NUL characters")
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return problem(422, describe_validation(exc.errors()))
+            except UnknownFilterValue as exc:
+                return problem(422, str(exc))
+
+        return handle
+
+
+def _etag(body: bytes) -> str:
+    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def conditional(
+    request: Request,
+    body: bytes,
+    media_type: str,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """`body` with an ETag (its hash); 304 when the client already has it."""
+    etag = _etag(body)
+    common = {**CORS_HEADERS, "ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request, etag):
+        return Response(status_code=304, headers=common)
+    return Response(body, media_type=media_type, headers={**common, **(headers or {})})
+
+
+def json_response(request: Request, model: BaseModel | list[Any]) -> Response:
+    """Serialise a response model (or a list of them) with an ETag."""
+    if isinstance(model, BaseModel):
+        body = model.model_dump_json().encode()
+    else:
+        from pydantic import TypeAdapter
+
+        body = TypeAdapter(list[Any]).dump_json(model)
+    return conditional(request, body, "application/json")

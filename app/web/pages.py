@@ -116,7 +116,7 @@ def catalogue(request: Request, session: SessionDep) -> Response:
     context = {
         "page": page,
         "filter": project_filter,
-        "chart": chart,
+        "claims_chart": chart,
         "sort_labels": SORT_LABELS,
         "sector_names": names,
         "vocab": vocabulary(session),
@@ -197,7 +197,7 @@ def _group_page(
     context = {
         "page": page,
         "filter": project_filter,
-        "chart": charts.claims_by_project(
+        "claims_chart": charts.claims_by_project(
             stats.claimed_reductions(session, slugs=slugs), sector_names=names
         ),
         "sector_names": names,

@@ -207,5 +207,20 @@ def check(
             raise typer.Exit(code=1)
 
 
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Directory to write the data package into")],
+) -> None:
+    """Write the dataset as a Frictionless data package (datapackage.json + one CSV per table).
+
+    `bri-tracker load DIRECTORY` re-loads it into an empty database with nothing lost.
+    """
+    from app.exports import export_package
+
+    with _engine().connect() as conn:
+        written = export_package(conn, directory)
+    console.print(f"wrote {len(written)} files to {directory}")
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,441 @@
+"""Downloads: CSV of the catalogue, metrics and statements, GeoJSON, and the data package.
+
+The data package holds one CSV per loader table with the loader's column names (see
+docs/data-format.md), so `bri-tracker load DIR` re-loads an export with nothing lost. Its
+`datapackage.json` is a Frictionless descriptor whose table schemas are derived from the
+loader's input models, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import types
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from app import loader
+from app import models as m
+from app.api_schemas import MetricFilter, MetricOut, StatementFilter, StatementOut
+from app.queries.detail import list_metrics, list_statements
+from app.queries.projects import all_matching_slugs
+from app.schemas import PER_PAGE_MAX, ProjectFilter
+
+PACKAGE_NAME = "green-bri-tracker"
+# The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
+LICENSE = {
+    "name": "MIT",
+    "path": "https://opensource.org/licenses/MIT",
+    "title": "MIT License",
+}
+
+# Loader table -> database table, in the loader's order of application.
+TABLES: dict[str, Table] = {
+    "sectors": m.Sector.__table__,  # type: ignore[attr-defined]
+    "sources": m.Source.__table__,  # type: ignore[attr-defined]
+    "organizations": m.Organization.__table__,  # type: ignore[attr-defined]
+    "people": m.Person.__table__,  # type: ignore[attr-defined]
+    "reference_factors": m.ReferenceFactor.__table__,  # type: ignore[attr-defined]
+    "projects": m.Project.__table__,  # type: ignore[attr-defined]
+    "project_countries": m.ProjectCountry.__table__,  # type: ignore[attr-defined]
+    "project_parties": m.ProjectParty.__table__,  # type: ignore[attr-defined]
+    "project_sources": m.ProjectSource.__table__,  # type: ignore[attr-defined]
+    "statements": m.Statement.__table__,  # type: ignore[attr-defined]
+    "statement_projects": m.StatementProject.__table__,  # type: ignore[attr-defined]
+    "statement_sectors": m.StatementSector.__table__,  # type: ignore[attr-defined]
+    "metrics": m.Metric.__table__,  # type: ignore[attr-defined]
+}
+TARGET_TABLE = {target: table for target, (table, _t, _c) in loader.KEY_SOURCES.items()}
+
+
+# ---------------------------------------------------------------- cell formatting
+
+
+def cell(value: Any) -> str:
+    """A value as CSV text: empty for NULL, ISO dates, `true`/`false`, exact floats."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """UTF-8 CSV text with a header row; fields quoted only where needed."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- table schemas
+
+
+def _column_for(table: Table, field: str) -> str:
+    """The database column behind a loader field (`project` -> `project_slug`, ...)."""
+    for name in (field, f"{field}_slug", f"{field}_iso3"):
+        if name in table.c:
+            return name
+    raise KeyError(f"{table.name} has no column for loader field {field!r}")
+
+
+def columns(table_name: str) -> list[tuple[str, str]]:
+    """(CSV column, database column) pairs of a loader table, in the loader's field order."""
+    table = TABLES[table_name]
+    model = loader.INPUT_MODELS[table_name]
+    return [(field, _column_for(table, field)) for field in model.model_fields]
+
+
+def _frictionless_type(annotation: Any) -> tuple[str, list[str] | None]:
+    if get_origin(annotation) in (Union, types.UnionType):
+        annotation = next(a for a in get_args(annotation) if a is not type(None))
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "string", [str(e.value) for e in annotation]
+    for python_type, name in ((bool, "boolean"), (int, "integer"), (float, "number")):
+        if annotation is python_type:
+            return name, None
+    if annotation is date:
+        return "date", None
+    return "string", None
+
+
+def table_schema(table_name: str) -> dict[str, Any]:
+    """Frictionless Table Schema of a loader table: types, required fields, keys."""
+    model = loader.INPUT_MODELS[table_name]
+    fields = []
+    for name, info in model.model_fields.items():
+        kind, allowed = _frictionless_type(info.annotation)
+        field: dict[str, Any] = {"name": name, "type": kind}
+        if info.description:
+            field["description"] = info.description
+        constraints: dict[str, Any] = {}
+        if info.is_required():
+            constraints["required"] = True
+        if allowed:
+            constraints["enum"] = allowed
+        if constraints:
+            field["constraints"] = constraints
+        fields.append(field)
+    key = _primary_key(table_name)
+    schema: dict[str, Any] = {"fields": fields, "primaryKey": key, "missingValues": [""]}
+    foreign_keys = [
+        {"fields": field, "reference": {"resource": TARGET_TABLE[target], "fields": "slug"}}
+        for table, field, target in loader.REFERENCES
+        if table == table_name and target in TARGET_TABLE
+    ]
+    if foreign_keys:
+        schema["foreignKeys"] = foreign_keys
+    return schema
+
+
+def _primary_key(table_name: str) -> list[str]:
+    table = TABLES[table_name]
+    by_column = {column: field for field, column in columns(table_name)}
+    return [by_column[c.name] for c in table.primary_key.columns]
+
+
+# ---------------------------------------------------------------- data package
+
+
+def table_rows(conn: Connection, table_name: str) -> Iterator[list[Any]]:
+    """Rows of a loader table from the database, in primary-key order."""
+    table = TABLES[table_name]
+    cols = [table.c[column] for _field, column in columns(table_name)]
+    yield from (list(row) for row in conn.execute(select(*cols).order_by(*table.primary_key)))
+
+
+def _sources_list(conn: Connection) -> list[dict[str, str]]:
+    table = TABLES["sources"]
+    rows = conn.execute(
+        select(table.c.title, table.c.publisher, table.c.url).order_by(table.c.slug)
+    )
+    return [
+        {"title": f"{title} ({publisher})", **({"path": url} if url else {})}
+        for title, publisher, url in rows
+    ]
+
+
+def descriptor(conn: Connection) -> dict[str, Any]:
+    """The datapackage.json descriptor for the current database."""
+    from app.loader import dataset_version
+
+    return {
+        "name": PACKAGE_NAME,
+        "title": "Green BRI Tracker dataset",
+        "description": "Belt and Road green-infrastructure projects and the emission savings "
+        "claimed for them, each figure with its source and basis (claimed, reported, verified, "
+        "derived). Load with `bri-tracker load DIR`; format in docs/data-format.md.",
+        "version": f"1.0.{dataset_version(conn)}",
+        "licenses": [LICENSE],
+        "sources": _sources_list(conn),
+        "resources": [
+            {
+                "name": name.replace("_", "-"),
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": table_schema(name),
+            }
+            for name in TABLES
+        ],
+    }
+
+
+def _fix_references(package: dict[str, Any]) -> None:
+    # Resource names use hyphens (Frictionless naming); point foreign keys at those names.
+    for resource in package["resources"]:
+        for key in resource["schema"].get("foreignKeys", []):
+            key["reference"]["resource"] = key["reference"]["resource"].replace("_", "-")
+
+
+def package_files(conn: Connection) -> dict[str, str]:
+    """Every file of the data package: file name -> UTF-8 text."""
+    files = {
+        f"{name}.csv": write_csv([f for f, _c in columns(name)], table_rows(conn, name))
+        for name in TABLES
+    }
+    package = descriptor(conn)
+    _fix_references(package)
+    files["datapackage.json"] = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+    return files
+
+
+def export_package(conn: Connection, directory: Path) -> list[Path]:
+    """Write the data package into `directory` (created if needed); return the files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in package_files(conn).items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8", newline="")
+        written.append(path)
+    return written
+
+
+def package_zip(conn: Connection) -> bytes:
+    """The data package as a zip file (files at the top level)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in package_files(conn).items():
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode("utf-8"))
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- filtered downloads
+
+PROJECT_COLUMNS = [
+    "slug",
+    "name",
+    "local_name",
+    "kind",
+    "sector",
+    "technology",
+    "status",
+    "capacity_value",
+    "capacity_unit",
+    "opened_on",
+    "cost_usd",
+    "claimed_tco2_per_year",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "countries",
+]
+P = TABLES["projects"]
+PC = TABLES["project_countries"]
+
+
+def _project_rows(session: Session, filters: ProjectFilter) -> list[dict[str, Any]]:
+    """Every project matching the filter (all pages), in the filter's sort order."""
+    slugs = all_matching_slugs(session, filters=filters)
+    conn = session.connection()
+    rows: dict[str, dict[str, Any]] = {}
+    countries: dict[str, list[str]] = {slug: [] for slug in slugs}
+    for start in range(0, len(slugs), 500):
+        chunk = slugs[start : start + 500]
+        for mapping in conn.execute(select(P).where(P.c.slug.in_(chunk))).mappings():
+            rows[mapping["slug"]] = dict(mapping)
+        for slug, iso3 in conn.execute(
+            select(PC.c.project_slug, PC.c.country_iso3)
+            .where(PC.c.project_slug.in_(chunk))
+            .order_by(PC.c.country_iso3)
+        ):
+            countries[slug].append(iso3)
+    result = []
+    for slug in slugs:
+        row = rows[slug]
+        row["sector"], row["technology"] = row["sector_slug"], row["technology_slug"]
+        row["countries"] = ";".join(countries[slug])
+        result.append(row)
+    return result
+
+
+def projects_csv(session: Session, filters: ProjectFilter) -> str:
+    """The catalogue for `filters` as CSV (countries joined with ';')."""
+    rows = _project_rows(session, filters)
+    return write_csv(PROJECT_COLUMNS, ([row[c] for c in PROJECT_COLUMNS] for row in rows))
+
+
+def projects_geojson(session: Session, filters: ProjectFilter) -> dict[str, Any]:
+    """Projects with sourced coordinates as a GeoJSON FeatureCollection (Points)."""
+    features = []
+    for row in _project_rows(session, filters):
+        if row["latitude"] is None or row["longitude"] is None:
+            continue
+        properties = {c: row[c] for c in PROJECT_COLUMNS if c not in ("latitude", "longitude")}
+        properties["countries"] = row["countries"].split(";") if row["countries"] else []
+        properties["location_name"] = row["location_name"]
+        properties["location_source"] = row["location_source_slug"]
+        properties["url"] = f"/projects/{row['slug']}"
+        features.append(
+            {
+                "type": "Feature",
+                "id": row["slug"],
+                "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+                "properties": {k: _json_value(v) for k, v in properties.items()},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+METRIC_COLUMNS = [
+    "slug",
+    "project",
+    "project_name",
+    "kind",
+    "qualifier",
+    "value",
+    "value_high",
+    "unit",
+    "canonical_value",
+    "canonical_value_high",
+    "canonical_unit",
+    "period",
+    "period_start",
+    "period_end",
+    "year",
+    "baseline",
+    "scope",
+    "basis",
+    "claimant",
+    "stated_on",
+    "uncertain",
+    "statement",
+    "source",
+    "source_title",
+    "source_publisher",
+    "source_url",
+    "note",
+]
+
+
+def _metric_row(metric: MetricOut) -> list[Any]:
+    data = metric.model_dump()
+    data.update(
+        project=metric.project.slug,
+        project_name=metric.project.name,
+        source=metric.source.slug,
+        source_title=metric.source.title,
+        source_publisher=metric.source.publisher,
+        source_url=metric.source.url,
+    )
+    return [data[c] for c in METRIC_COLUMNS]
+
+
+def metrics_csv(session: Session, filters: MetricFilter) -> str:
+    """Every metric matching the filter (all pages) with its source, as CSV."""
+    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
+    rows: list[list[Any]] = []
+    page = 1
+    while True:
+        result = list_metrics(session, **query, page=page, per_page=PER_PAGE_MAX)
+        rows += [_metric_row(item) for item in result.items]
+        if page * PER_PAGE_MAX >= result.total:
+            break
+        page += 1
+    return write_csv(METRIC_COLUMNS, rows)
+
+
+STATEMENT_COLUMNS = [
+    "slug",
+    "said_on",
+    "speaker",
+    "speaker_name",
+    "speaker_role",
+    "organization",
+    "organization_name",
+    "form",
+    "text",
+    "event",
+    "language",
+    "projects",
+    "sectors",
+    "source",
+    "source_title",
+    "source_publisher",
+    "source_url",
+]
+
+
+def _statement_row(s: StatementOut) -> list[Any]:
+    return [
+        s.slug,
+        s.said_on,
+        s.speaker.slug if s.speaker else None,
+        s.speaker.name if s.speaker else None,
+        s.speaker_role,
+        s.organization.slug if s.organization else None,
+        s.organization.name if s.organization else None,
+        s.form,
+        s.text,
+        s.event,
+        s.language,
+        ";".join(p.slug for p in s.projects),
+        ";".join(x.slug for x in s.sectors),
+        s.source.slug,
+        s.source.title,
+        s.source.publisher,
+        s.source.url,
+    ]
+
+
+def statements_csv(session: Session, filters: StatementFilter) -> str:
+    """Every statement matching the filter (all pages), newest first, as CSV."""
+    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
+    rows: list[list[Any]] = []
+    page = 1
+    while True:
+        result = list_statements(session, **query, page=page, per_page=PER_PAGE_MAX)
+        rows += [_statement_row(item) for item in result.items]
+        if page * PER_PAGE_MAX >= result.total:
+            break
+        page += 1
+    return write_csv(STATEMENT_COLUMNS, rows)

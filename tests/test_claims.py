@@ -216,7 +216,7 @@ def test_freight_china_laos_by_hand() -> None:
         RAIL_FACTORS,
         freight=True,
     )
-    assert (GAP_LOW, GAP_HIGH) == pytest.approx((60.3, 138.63))
+    assert pytest.approx((60.3, 138.63)) == (GAP_LOW, GAP_HIGH)
     assert result.verdict == Verdict.consistent
     assert result.expected is not None
     assert result.expected.low == 0
@@ -495,7 +495,8 @@ def test_claim_check_rows_only_for_checked_kinds(seed_session: Session) -> None:
     total = conn.execute(select(func.count()).select_from(CC)).scalar()
     kinds = conn.execute(
         text(
-            "SELECT DISTINCT metric.kind FROM claim_check JOIN metric ON metric.slug = claim_check.metric_slug"
+            "SELECT DISTINCT metric.kind FROM claim_check"
+            " JOIN metric ON metric.slug = claim_check.metric_slug"
         )
     ).scalars()
     assert total and set(kinds) <= {k.value for k in c.CHECKED_KINDS}

@@ -2,37 +2,46 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock 2>/dev/null | cksum | cut -d' ' -f1)
+DEPS_HASH := $(shell cat pyproject.toml requirements*.lock 2>/dev/null | cksum | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.run-$(DEPS_HASH)
+TEST_STAMP := $(VENV)/.test-$(DEPS_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint bench install browser clean
+.PHONY: run test lint bench install browser audit clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# `make run` needs only the runtime packages; `make test` adds the test tools.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@rm -f $(VENV)/.run-*; touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@rm -f $(VENV)/.installed-*; touch $@
+	@rm -f $(VENV)/.test-* $(VENV)/.run-*; touch $@ $(RUN_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/bri-tracker serve --seed --host $(HOST) --port $(PORT)
 
 browser:
 	@scripts/ensure-chromium.sh
 
-test: $(STAMP) browser
+test: $(TEST_STAMP) browser
 	$(BIN)/ruff check app tests bench
 	$(BIN)/mypy app
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:

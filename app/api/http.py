@@ -47,12 +47,18 @@ def problem(status: int, detail: str) -> JSONResponse:
 
 
 def describe_validation(errors: Any) -> str:
-    """One line per invalid parameter: `page: Input should be greater than or equal to 1`."""
+    """One clause per invalid parameter: `page '0': Input should be greater than or equal to 1`."""
     parts = []
     for error in errors:
-        location = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body")]
+        location = [
+            str(p)
+            for p in error.get("loc", ())
+            if p not in ("query", "path") and not isinstance(p, int)
+        ]
         name = ".".join(location) or "request"
-        parts.append(f"{name}: {error.get('msg', 'invalid value')}")
+        given = error.get("input")
+        value = f" {given!r}" if isinstance(given, str | int | float) else ""
+        parts.append(f"{name}{value}: {error.get('msg', 'invalid value')}")
     return "; ".join(parts) or "invalid request"
 
 

@@ -93,8 +93,15 @@ def serve(
     """Serve the dashboard and API with uvicorn."""
     import uvicorn
 
+    from app.db import DatabaseUnavailable, check_database
+
     if seed:
         prepare_database()
+    try:
+        check_database(_engine())
+    except DatabaseUnavailable as exc:
+        console.print(f"[red]cannot start:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from None
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -68,3 +68,46 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot serve the app; the message says what to do."""
+
+
+def check_database(engine: Engine) -> None:
+    """Fail fast with a clear message: missing, read-only, corrupt or unmigrated database."""
+    import os
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    url = engine.url.render_as_string(hide_password=True)
+    path = sqlite_path(str(engine.url))
+    if path is not None:
+        if not path.exists():
+            raise DatabaseUnavailable(
+                f"database file {path} does not exist; create it with `bri-tracker db upgrade` "
+                "and `bri-tracker load seed`, or start with `make run`"
+            )
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            raise DatabaseUnavailable(
+                f"database file {path} (or its directory) is read-only; SQLite in WAL mode "
+                "needs write access to both"
+            )
+    try:
+        with engine.connect() as conn:
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        if "no such table" in reason or "does not exist" in reason and "relation" in reason:
+            raise DatabaseUnavailable(
+                f"database {url} has no schema; run `bri-tracker db upgrade`"
+            ) from None
+        raise DatabaseUnavailable(f"cannot use database {url}: {reason}") from None
+    from app.migrate import head_revision
+
+    if revision != head_revision():
+        raise DatabaseUnavailable(
+            f"database {url} is at schema revision {revision}, not {head_revision()}; "
+            "run `bri-tracker db upgrade`"
+        )

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.config import Settings, get_settings
-from app.db import build_engine
+from app.db import build_engine, check_database
 from app.web.security import SecurityHeadersMiddleware
 
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = build_engine(settings, create_dir=False)
+    check_database(app.state.engine)
     from app.api import routes as api_routes
     from app.web import exports, pages, static
 

@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import pint
 
 from app.models import MetricKind, Period
 
-UREG = pint.UnitRegistry()
+UREG: pint.UnitRegistry = pint.UnitRegistry()
 # Counting units and transport work that pint does not know.
 UREG.define("passenger = [passenger] = pax = passengers = trip = trips")
 UREG.define("pkm = passenger * kilometer = passenger_km")
@@ -55,7 +56,7 @@ class Conversion:
 
 
 @lru_cache(maxsize=1024)
-def parse_unit(unit: str) -> pint.Unit:
+def parse_unit(unit: str) -> Any:
     """Parse a unit string; raise UnitError with the reason."""
     text = unit.strip().replace("%", "percent")
     if not text:

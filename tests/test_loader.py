@@ -14,14 +14,28 @@ from app import models as m
 from app.loader import LoadError, load_paths
 
 MINI = Path(__file__).parent / "data" / "mini"
-TABLES = ["project", "metric", "statement", "source", "project_country", "project_party",
-          "statement_project", "organization", "person", "reference_factor", "sector"]
+TABLES = [
+    "project",
+    "metric",
+    "statement",
+    "source",
+    "project_country",
+    "project_party",
+    "statement_project",
+    "organization",
+    "person",
+    "reference_factor",
+    "sector",
+]
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the data tables, to prove a rejected load changed nothing."""
     with engine.connect() as conn:
-        return {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in TABLES}
+        return {
+            t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
+            for t in TABLES
+        }
 
 
 @pytest.fixture
@@ -35,8 +49,20 @@ def test_mini_dataset_loads_with_canonical_units(engine: Engine, mini: Path) -> 
     summary = load_paths(engine, [mini])
     assert summary.counts["projects"] == 2
     with engine.connect() as conn:
-        metric = conn.execute(select(m.Metric.__table__).where(m.Metric.__table__.c.slug == "test-hydro/co2")).mappings().one()
-        project = conn.execute(select(m.Project.__table__).where(m.Project.__table__.c.slug == "test-hydro")).mappings().one()
+        metric = (
+            conn.execute(
+                select(m.Metric.__table__).where(m.Metric.__table__.c.slug == "test-hydro/co2")
+            )
+            .mappings()
+            .one()
+        )
+        project = (
+            conn.execute(
+                select(m.Project.__table__).where(m.Project.__table__.c.slug == "test-hydro")
+            )
+            .mappings()
+            .one()
+        )
         countries = conn.execute(select(func.count()).select_from(m.Country.__table__)).scalar()
     assert metric["canonical_value"] == pytest.approx(3_500_000)
     assert metric["canonical_unit"] == "t/yr"
@@ -60,12 +86,20 @@ def test_reload_replaces_children_instead_of_merging(engine: Engine, mini: Path)
     path.write_text(content.split("  - {id: generation")[0])
     load_paths(engine, [mini])
     with engine.connect() as conn:
-        slugs = [r[0] for r in conn.execute(text("SELECT slug FROM metric WHERE project_slug = 'test-hydro'"))]
+        slugs = [
+            r[0]
+            for r in conn.execute(text("SELECT slug FROM metric WHERE project_slug = 'test-hydro'"))
+        ]
     assert slugs == ["test-hydro/co2"]
 
 
 BAD_CASES = [
-    ("malformed-yaml", "projects/test-wind.yaml", "slug: test-wind\nname: [unclosed\n", "malformed YAML"),
+    (
+        "malformed-yaml",
+        "projects/test-wind.yaml",
+        "slug: test-wind\nname: [unclosed\n",
+        "malformed YAML",
+    ),
     ("unknown-sector", "projects/test-wind.yaml", None, "unknown sector 'sailing'"),
     ("unknown-country", "projects/test-wind.yaml", None, "unknown country 'XXX'"),
     ("missing-source", "projects/test-wind.yaml", None, "unknown source 'nowhere'"),
@@ -85,25 +119,47 @@ def _break(mini: Path, case: str) -> None:
     sources = mini / "sources.yaml"
     edits = {
         "malformed-yaml": lambda: wind.write_text("slug: test-wind\nname: [unclosed\n"),
-        "unknown-sector": lambda: wind.write_text(wind.read_text().replace("technology: wind", "technology: sailing")),
+        "unknown-sector": lambda: wind.write_text(
+            wind.read_text().replace("technology: wind", "technology: sailing")
+        ),
         "unknown-country": lambda: wind.write_text(wind.read_text().replace("[MNE]", "[XXX]")),
-        "missing-source": lambda: wind.write_text(wind.read_text().replace("[test-source]", "[nowhere]")),
-        "negative-capacity": lambda: wind.write_text(wind.read_text().replace("value: 46", "value: -46")),
+        "missing-source": lambda: wind.write_text(
+            wind.read_text().replace("[test-source]", "[nowhere]")
+        ),
+        "negative-capacity": lambda: wind.write_text(
+            wind.read_text().replace("value: 46", "value: -46")
+        ),
         "duplicate-slug": lambda: shutil.copy(wind, mini / "projects" / "test-wind-copy.yaml"),
-        "unknown-unit": lambda: hydro.write_text(hydro.read_text().replace("unit: Mt", "unit: Mtoe-ish")),
+        "unknown-unit": lambda: hydro.write_text(
+            hydro.read_text().replace("unit: Mt", "unit: Mtoe-ish")
+        ),
         "bad-date": lambda: wind.write_text(wind.read_text() + "opened_on: 2021-02-30\n"),
-        "metric-without-source": lambda: hydro.write_text(hydro.read_text().replace(
-            "basis: reported,\n     source: test-source}", "basis: reported}")),
-        "bad-url": lambda: sources.write_text(sources.read_text().replace(
-            "https://example.org/test", "javascript:alert(1)")),
-        "latitude-out-of-range": lambda: hydro.write_text(hydro.read_text().replace("latitude: 33.6", "latitude: 133.6")),
+        "metric-without-source": lambda: hydro.write_text(
+            hydro.read_text().replace(
+                "basis: reported,\n     source: test-source}", "basis: reported}"
+            )
+        ),
+        "bad-url": lambda: sources.write_text(
+            sources.read_text().replace("https://example.org/test", "javascript:alert(1)")
+        ),
+        "latitude-out-of-range": lambda: hydro.write_text(
+            hydro.read_text().replace("latitude: 33.6", "latitude: 133.6")
+        ),
     }
     edits[case]()
 
 
-@pytest.mark.parametrize(("case", "file", "_content", "message"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+@pytest.mark.parametrize(
+    ("case", "file", "_content", "message"), BAD_CASES, ids=[c[0] for c in BAD_CASES]
+)
 def test_bad_load_names_the_problem_and_changes_nothing(
-    engine: Engine, mini: Path, tmp_path: Path, case: str, file: str, _content: str | None, message: str
+    engine: Engine,
+    mini: Path,
+    tmp_path: Path,
+    case: str,
+    file: str,
+    _content: str | None,
+    message: str,
 ) -> None:
     good = tmp_path / "good"
     shutil.copytree(mini, good)
@@ -111,7 +167,8 @@ def test_bad_load_names_the_problem_and_changes_nothing(
     before = snapshot(engine)
     # Any change in the good data must also be refused together with the bad file.
     (mini / "projects" / "test-hydro.yaml").write_text(
-        (mini / "projects" / "test-hydro.yaml").read_text().replace("value: 720", "value: 721"))
+        (mini / "projects" / "test-hydro.yaml").read_text().replace("value: 720", "value: 721")
+    )
     _break(mini, case)
     with pytest.raises(LoadError) as error:
         load_paths(engine, [mini])
@@ -120,7 +177,9 @@ def test_bad_load_names_the_problem_and_changes_nothing(
     assert snapshot(engine) == before
 
 
-def test_cli_rejects_bad_load_with_exit_code_and_file_names(db_url: str, mini: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_rejects_bad_load_with_exit_code_and_file_names(
+    db_url: str, mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from app.cli import app
     from app.config import get_settings
 
@@ -146,15 +205,25 @@ def test_csv_tables_load(engine: Engine, mini: Path, tmp_path: Path) -> None:
     bulk.mkdir()
     (bulk / "projects.csv").write_text(
         "slug,name,kind,technology,status,capacity_value,capacity_unit\n"
-        "csv-rail,China–Laos style rail,bri,rail-freight-passenger,operational,1035,km\n", encoding="utf-8")
+        "csv-rail,China–Laos style rail,bri,rail-freight-passenger,operational,1035,km\n",
+        encoding="utf-8",
+    )
     (bulk / "project_countries.csv").write_text("project,country\ncsv-rail,LAO\ncsv-rail,CHN\n")
     (bulk / "metrics.csv").write_text(
         "slug,project,kind,value,unit,period,basis,source\n"
-        "csv-rail/cargo,csv-rail,freight,19.6,Mt,annual,reported,test-source\n")
+        "csv-rail/cargo,csv-rail,freight,19.6,Mt,annual,reported,test-source\n"
+    )
     load_paths(engine, [bulk])
     with engine.connect() as conn:
-        countries = sorted(r[0] for r in conn.execute(text("SELECT country_iso3 FROM project_country WHERE project_slug='csv-rail'")))
-        value = conn.execute(text("SELECT canonical_value FROM metric WHERE slug='csv-rail/cargo'")).scalar()
+        countries = sorted(
+            r[0]
+            for r in conn.execute(
+                text("SELECT country_iso3 FROM project_country WHERE project_slug='csv-rail'")
+            )
+        )
+        value = conn.execute(
+            text("SELECT canonical_value FROM metric WHERE slug='csv-rail/cargo'")
+        ).scalar()
     assert countries == ["CHN", "LAO"]
     assert value == pytest.approx(19_600_000)
 

@@ -17,10 +17,14 @@ def test_upgrade_to_head_matches_models(db_url: str) -> None:
     engine = build_engine(settings_for(db_url))
     upgrade(engine)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True}
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
-    assert {"project", "metric", "statement", "claim_check"} <= set(inspect(engine).get_table_names())
+    assert {"project", "metric", "statement", "claim_check"} <= set(
+        inspect(engine).get_table_names()
+    )
     engine.dispose()
 
 

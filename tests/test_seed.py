@@ -96,7 +96,9 @@ def test_direct_quotes_from_the_article_are_verbatim(seeded: Engine) -> None:
 
 
 def test_article_statements_are_dated_to_the_meeting(seeded: Engine) -> None:
-    dates = rows(seeded, f"SELECT DISTINCT said_on FROM statement WHERE source_slug = '{ARTICLE_SOURCE}'")
+    dates = rows(
+        seeded, f"SELECT DISTINCT said_on FROM statement WHERE source_slug = '{ARTICLE_SOURCE}'"
+    )
     assert [str(d[0]) for d in dates] == ["2025-10-18"]
 
 

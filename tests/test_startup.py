@@ -1,0 +1,64 @@
+"""A missing, read-only, corrupt or unmigrated SQLite file gives a clear start-up error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.db import DatabaseUnavailable, build_engine
+from app.main import create_app
+from app.migrate import upgrade
+from tests.conftest import PG_URL, settings_for
+
+pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite file faults")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnavailable, match="does not exist.*db upgrade"):
+        create_app(settings_for(f"sqlite:///{tmp_path / 'absent.db'}"))
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_corrupt_file(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(DatabaseUnavailable, match="not a database"):
+        create_app(settings_for(f"sqlite:///{path}"))
+
+
+def test_unmigrated_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    import sqlite3
+
+    sqlite3.connect(path).close()
+    with pytest.raises(DatabaseUnavailable, match="no schema"):
+        create_app(settings_for(f"sqlite:///{path}"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_file(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    upgrade(build_engine(settings_for(f"sqlite:///{path}")))
+    path.chmod(0o444)
+    with pytest.raises(DatabaseUnavailable, match="read-only"):
+        create_app(settings_for(f"sqlite:///{path}"))
+
+
+def test_serve_prints_the_reason_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"garbage" * 1000)
+    env = {**os.environ, "BRI_DATABASE_URL": f"sqlite:///{path}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot start" in result.stderr and "not a database" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

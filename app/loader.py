@@ -282,6 +282,12 @@ class RawDataset:
     # Projects and statements given whole (YAML): their child rows are replaced entirely.
     complete_projects: set[str] = field(default_factory=set)
     complete_statements: set[str] = field(default_factory=set)
+    # CSV files per table, streamed by iter_rows, and their row counts (for progress).
+    csv_files: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    csv_rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def row_count(self) -> int:
+        return sum(len(rows) for rows in self.tables.values()) + sum(self.csv_rows.values())
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -295,12 +301,19 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def read_dataset(paths: Iterable[str | Path]) -> RawDataset:
-    """Read every file into rows per table; syntax problems are collected, not raised."""
+    """Read YAML files into rows per table; CSV files are only checked here and streamed later.
+
+    Bulk CSV tables (a million metrics) are never held in memory whole: `iter_rows` reads them
+    row by row while the load validates and writes in chunks. Syntax problems are collected.
+    """
     dataset = RawDataset()
     for path in iter_files(Path(p) for p in paths):
         name = str(path)
         if not path.exists():
             dataset.problems.append(Problem(name, "-", "-", "no such file or directory"))
+            continue
+        if path.suffix == ".csv":
+            _read_csv(dataset, name, path)
             continue
         raw = path.read_bytes()
         dataset.files.append({"path": name, "sha256": hashlib.sha256(raw).hexdigest()})
@@ -309,14 +322,19 @@ def read_dataset(paths: Iterable[str | Path]) -> RawDataset:
         except UnicodeDecodeError as exc:
             dataset.problems.append(Problem(name, "-", "-", f"not UTF-8: {exc}"))
             continue
-        if path.suffix == ".csv":
-            _read_csv(dataset, name, path.stem, content)
-        else:
-            _read_yaml(dataset, name, content)
+        _read_yaml(dataset, name, content)
     return dataset
 
 
-def _read_csv(dataset: RawDataset, name: str, table: str, content: str) -> None:
+def _read_csv(dataset: RawDataset, name: str, path: Path) -> None:
+    """Hash and count the file in blocks; its rows are read later by `iter_rows`."""
+    table = path.stem
+    digest, lines = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            lines += block.count(b"\n")
+    dataset.files.append({"path": name, "sha256": digest.hexdigest()})
     if table not in INPUT_MODELS:
         dataset.problems.append(
             Problem(
@@ -324,14 +342,27 @@ def _read_csv(dataset: RawDataset, name: str, table: str, content: str) -> None:
             )
         )
         return
-    reader = csv.DictReader(content.splitlines())
-    rows = dataset.tables[table]
-    for line_no, row in enumerate(reader, start=2):
-        if None in row:
-            dataset.problems.append(Problem(name, f"row {line_no}", "-", "more cells than columns"))
-            continue
-        data = {k: (v if v != "" else None) for k, v in row.items()}
-        rows.append(RawRow(name, f"row {line_no}", data))
+    dataset.csv_files[table].append(name)
+    dataset.csv_rows[table] += max(0, lines - 1)
+
+
+def iter_rows(dataset: RawDataset, table: str) -> Iterator[RawRow]:
+    """Rows of `table`: those read from YAML, then each CSV file's, streamed."""
+    yield from dataset.tables.get(table, [])
+    for name in dataset.csv_files.get(table, []):
+        try:
+            with open(name, encoding="utf-8", newline="") as handle:
+                reader = csv.DictReader(handle)
+                for line_no, row in enumerate(reader, start=2):
+                    if None in row:
+                        dataset.problems.append(
+                            Problem(name, f"row {line_no}", "-", "more cells than columns")
+                        )
+                        continue
+                    data = {k: (v if v != "" else None) for k, v in row.items()}
+                    yield RawRow(name, f"row {line_no}", data)
+        except UnicodeDecodeError as exc:
+            dataset.problems.append(Problem(name, "-", "-", f"not UTF-8: {exc}"))
 
 
 def _read_yaml(dataset: RawDataset, name: str, content: str) -> None:
@@ -448,54 +479,8 @@ class ValidRow:
     value: Any
 
 
-@dataclass
-class ValidDataset:
-    tables: dict[str, list[ValidRow]]
-    complete_projects: set[str]
-    complete_statements: set[str]
-    files: list[dict[str, str]]
-
-    def count(self, table: str) -> int:
-        return len(self.tables.get(table, []))
-
-
-def _existing_keys(conn: Connection | None, table: Table, column: str) -> set[str]:
-    if conn is None:
-        return set()
+def _existing_keys(conn: Connection, table: Table, column: str) -> set[str]:
     return {row[0] for row in conn.execute(select(table.c[column]))}
-
-
-def validate_dataset(
-    raw: RawDataset,
-    conn: Connection | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> ValidDataset:
-    """Check every row and every reference; raise LoadError listing all problems."""
-    problems = list(raw.problems)
-    tables: dict[str, list[ValidRow]] = {}
-    for table, model in INPUT_MODELS.items():
-        valid: list[ValidRow] = []
-        validate = model.model_validate
-        for row in raw.tables.get(table, []):
-            try:
-                valid.append(ValidRow(row.file, row.record, validate(row.data)))
-            except ValidationError as exc:
-                for error in exc.errors(include_url=False):
-                    location = ".".join(str(part) for part in error["loc"]) or "-"
-                    message = error["msg"]
-                    if error["type"] == "extra_forbidden":
-                        message = "unknown field"
-                    problems.append(Problem(row.file, row.record, location, message))
-            if progress is not None:
-                progress(1)
-        tables[table] = valid
-    problems.extend(_check_unique(tables))
-    problems.extend(_check_references(tables, conn))
-    problems.extend(_check_metric_units(tables))
-    problems.extend(_check_project_rules(tables))
-    if problems:
-        raise LoadError(problems)
-    return ValidDataset(tables, raw.complete_projects, raw.complete_statements, raw.files)
 
 
 KEYS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
@@ -515,26 +500,6 @@ KEYS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
 }
 
 
-def _check_unique(tables: dict[str, list[ValidRow]]) -> Iterator[Problem]:
-    for table, rows in tables.items():
-        seen: dict[tuple[Any, ...], ValidRow] = {}
-        key_of = KEYS[table]
-        for row in rows:
-            key = key_of(row.value)
-            if key in seen:
-                first = seen[key]
-                yield Problem(
-                    row.file,
-                    row.record,
-                    "slug" if len(key) == 1 else "-",
-                    f"duplicate {table[:-1].replace('_', ' ')} {'/'.join(map(str, key))!r} "
-                    f"(first in {first.file}: {first.record})",
-                )
-            else:
-                seen[key] = row
-
-
-# (table, field, referenced table, referenced column, target set name)
 REFERENCES: list[tuple[str, str, str]] = [
     ("sectors", "parent", "sector"),
     ("organizations", "country", "country"),
@@ -570,77 +535,54 @@ KEY_SOURCES: dict[str, tuple[str, Table, str]] = {
 }
 
 
-def _check_references(
-    tables: dict[str, list[ValidRow]], conn: Connection | None
-) -> Iterator[Problem]:
-    known: dict[str, set[str]] = {"country": {row["iso3"] for row in country_rows()}}
-    for target, (table, db_table, column) in KEY_SOURCES.items():
-        known[target] = {row.value.slug for row in tables.get(table, [])}
-        known[target] |= _existing_keys(conn, db_table, column)
-    for table, field_name, target in REFERENCES:
-        for row in tables.get(table, []):
-            value = getattr(row.value, field_name)
-            if value is not None and value not in known[target]:
-                yield Problem(row.file, row.record, field_name, f"unknown {target} {value!r}")
-    leaves = _technology_slugs(tables, conn)
-    for row in tables.get("projects", []):
-        technology = row.value.technology
-        if technology in known["sector"] and technology not in leaves:
-            yield Problem(
-                row.file,
-                row.record,
-                "technology",
-                f"{technology!r} is a sector; a project needs a technology within it",
-            )
+# The key set each table defines (what other tables reference it as).
+KEY_TARGETS = {table: target for target, (table, _db, _col) in KEY_SOURCES.items()}
+# Tables written in one piece (sectors reference each other).
+SMALL_TABLES = {"sectors"}
 
 
-def _technology_slugs(tables: dict[str, list[ValidRow]], conn: Connection | None) -> set[str]:
-    leaves = {row.value.slug for row in tables.get("sectors", []) if row.value.parent}
-    if conn is not None:
-        sector = m.Sector.__table__  # type: ignore[attr-defined]
-        leaves |= {
-            r[0]
-            for r in conn.execute(select(sector.c.slug).where(sector.c.parent_slug.isnot(None)))
-        }
-    return leaves
+def _metric_problems(row: ValidRow) -> Iterator[Problem]:
+    metric: MetricIn = row.value
+    try:
+        conversion_for(metric.kind, metric.unit, metric.period)
+    except UnitError as exc:
+        yield Problem(row.file, row.record, "unit", str(exc))
+    if metric.value_high is not None and metric.value_high < metric.value:
+        yield Problem(row.file, row.record, "value_high", "is below value")
+    if metric.period_start and metric.period_end and metric.period_end < metric.period_start:
+        yield Problem(row.file, row.record, "period_end", "is before period_start")
 
 
-def _check_metric_units(tables: dict[str, list[ValidRow]]) -> Iterator[Problem]:
-    for row in tables.get("metrics", []):
-        metric: MetricIn = row.value
+def _factor_problems(row: ValidRow) -> Iterator[Problem]:
+    factor: FactorIn = row.value
+    try:
+        conversion_for(m.MetricKind.emission_intensity, factor.unit)
+    except UnitError as exc:
+        yield Problem(row.file, row.record, "unit", str(exc))
+    if factor.low is not None and factor.high is not None and factor.high < factor.low:
+        yield Problem(row.file, row.record, "high", "is below low")
+
+
+def _project_problems(row: ValidRow) -> Iterator[Problem]:
+    project: ProjectIn = row.value
+    if (project.latitude is None) != (project.longitude is None):
+        yield Problem(row.file, row.record, "location", "latitude and longitude go together")
+    if project.latitude is not None and project.location_precision is None:
+        yield Problem(row.file, row.record, "location.precision", "say exact or approximate")
+    if project.capacity_value is not None and not project.capacity_unit:
+        yield Problem(row.file, row.record, "capacity.unit", "a capacity needs a unit")
+    if project.geometry_geojson:
         try:
-            conversion_for(metric.kind, metric.unit, metric.period)
-        except UnitError as exc:
-            yield Problem(row.file, row.record, "unit", str(exc))
-        if metric.value_high is not None and metric.value_high < metric.value:
-            yield Problem(row.file, row.record, "value_high", "is below value")
-        if metric.period_start and metric.period_end and metric.period_end < metric.period_start:
-            yield Problem(row.file, row.record, "period_end", "is before period_start")
-    for row in tables.get("reference_factors", []):
-        factor: FactorIn = row.value
-        kind = m.MetricKind.emission_intensity
-        try:
-            conversion_for(kind, factor.unit)
-        except UnitError as exc:
-            yield Problem(row.file, row.record, "unit", str(exc))
-        if factor.low is not None and factor.high is not None and factor.high < factor.low:
-            yield Problem(row.file, row.record, "high", "is below low")
+            json.loads(project.geometry_geojson)
+        except ValueError:
+            yield Problem(row.file, row.record, "location.geojson", "not valid JSON")
 
 
-def _check_project_rules(tables: dict[str, list[ValidRow]]) -> Iterator[Problem]:
-    for row in tables.get("projects", []):
-        project: ProjectIn = row.value
-        if (project.latitude is None) != (project.longitude is None):
-            yield Problem(row.file, row.record, "location", "latitude and longitude go together")
-        if project.latitude is not None and project.location_precision is None:
-            yield Problem(row.file, row.record, "location.precision", "say exact or approximate")
-        if project.capacity_value is not None and not project.capacity_unit:
-            yield Problem(row.file, row.record, "capacity.unit", "a capacity needs a unit")
-        if project.geometry_geojson:
-            try:
-                json.loads(project.geometry_geojson)
-            except ValueError:
-                yield Problem(row.file, row.record, "location.geojson", "not valid JSON")
+ROW_CHECKS: dict[str, Callable[[ValidRow], Iterator[Problem]]] = {
+    "metrics": _metric_problems,
+    "reference_factors": _factor_problems,
+    "projects": _project_problems,
+}
 
 
 # ---------------------------------------------------------------- applying
@@ -703,87 +645,6 @@ def _metric_row(metric: MetricIn) -> dict[str, Any]:
     return data
 
 
-def apply_dataset(
-    conn: Connection, data: ValidDataset, progress: Callable[[int], None] | None = None
-) -> None:
-    """Write a validated dataset; the caller owns the transaction."""
-    tick = progress or (lambda _n: None)
-    _lock_for_load(conn)
-    _upsert(conn, _t(m.Country), country_rows())
-    rows = data.tables
-    sectors = [r.value for r in rows["sectors"]]
-    # Parents first, so the self-reference holds at every step.
-    sectors.sort(key=lambda s: s.parent is not None)
-    _upsert(
-        conn,
-        _t(m.Sector),
-        [
-            {
-                "slug": s.slug,
-                "name": s.name,
-                "parent_slug": s.parent,
-                "description": s.description,
-                "position": s.position,
-            }
-            for s in sectors
-        ],
-    )
-    _upsert(conn, _t(m.Source), [_source_row(r.value) for r in rows["sources"]])
-    _upsert(
-        conn,
-        _t(m.Organization),
-        [
-            {**r.value.model_dump(exclude={"country"}), "country_iso3": r.value.country}
-            for r in rows["organizations"]
-        ],
-    )
-    _upsert(
-        conn,
-        _t(m.Person),
-        [
-            {
-                **r.value.model_dump(exclude={"organization"}),
-                "organization_slug": r.value.organization,
-            }
-            for r in rows["people"]
-        ],
-    )
-    _upsert(
-        conn,
-        _t(m.ReferenceFactor),
-        [
-            {
-                **r.value.model_dump(exclude={"country", "source"}),
-                "country_iso3": r.value.country,
-                "source_slug": r.value.source,
-            }
-            for r in rows["reference_factors"]
-        ],
-    )
-    parent_of = dict(conn.execute(select(_t(m.Sector).c.slug, _t(m.Sector).c.parent_slug)).all())
-    project_rows = [_project_row(r.value, parent_of) for r in rows["projects"]]
-    _upsert(conn, _t(m.Project), project_rows)
-    tick(len(project_rows))
-    _upsert(
-        conn,
-        _t(m.Statement),
-        [
-            {
-                **r.value.model_dump(exclude={"speaker", "organization", "source"}),
-                "speaker_slug": r.value.speaker,
-                "organization_slug": r.value.organization,
-                "source_slug": r.value.source,
-            }
-            for r in rows["statements"]
-        ],
-    )
-    _replace_children(conn, data)
-    tick(sum(len(rows[t]) for t in CHILD_TABLES))
-    touched = {r.value.slug for r in rows["projects"]} | {r.value.project for r in rows["metrics"]}
-    refresh_derived(conn, touched)
-    _bump_version(conn, data.files)
-
-
 CHILD_SPECS: dict[str, tuple[type[Any], str, Callable[[Any], dict[str, Any]]]] = {
     "project_countries": (
         m.ProjectCountry,
@@ -819,20 +680,254 @@ CHILD_SPECS: dict[str, tuple[type[Any], str, Callable[[Any], dict[str, Any]]]] =
 }
 
 
-def _replace_children(conn: Connection, data: ValidDataset) -> None:
-    """Child rows of every parent in the load are replaced, never merged with stale ones."""
-    for table_name, (model, parent_column, to_row) in CHILD_SPECS.items():
-        parent_field = CHILD_TABLES[table_name]
-        rows = data.tables.get(table_name, [])
-        complete = data.complete_projects if parent_field == "project" else data.complete_statements
-        parents = complete | {getattr(r.value, parent_field) for r in rows}
-        table = _t(model)
-        if table_name == "metrics":
-            _delete_in(conn, _t(m.ClaimCheck), "project_slug", parents)
-        _delete_in(conn, table, parent_column, parents)
-        new_rows = [to_row(r.value) for r in rows]
-        for start in range(0, len(new_rows), CHUNK):
-            conn.execute(_insert(conn, table), new_rows[start : start + CHUNK])
+ENTITY_SPECS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
+    "sectors": (
+        m.Sector,
+        lambda s: {
+            "slug": s.slug,
+            "name": s.name,
+            "parent_slug": s.parent,
+            "description": s.description,
+            "position": s.position,
+        },
+    ),
+    "sources": (m.Source, _source_row),
+    "organizations": (
+        m.Organization,
+        lambda o: {**o.model_dump(exclude={"country"}), "country_iso3": o.country},
+    ),
+    "people": (
+        m.Person,
+        lambda p: {**p.model_dump(exclude={"organization"}), "organization_slug": p.organization},
+    ),
+    "reference_factors": (
+        m.ReferenceFactor,
+        lambda f: {
+            **f.model_dump(exclude={"country", "source"}),
+            "country_iso3": f.country,
+            "source_slug": f.source,
+        },
+    ),
+    "statements": (
+        m.Statement,
+        lambda s: {
+            **s.model_dump(exclude={"speaker", "organization", "source"}),
+            "speaker_slug": s.speaker,
+            "organization_slug": s.organization,
+            "source_slug": s.source,
+        },
+    ),
+}
+
+
+class _StreamingLoad:
+    """Validate and write one table at a time, in chunks, inside the caller's transaction.
+
+    Tables go in INPUT_MODELS order, so every reference points at a table already seen (its
+    keys are kept in `known`). Rows are checked one by one; once any problem is found nothing
+    more is written, validation carries on to report every problem, and LoadError at the end
+    rolls the whole transaction back. Memory holds one chunk and the key sets, not the data.
+    """
+
+    def __init__(self, conn: Connection, raw: RawDataset, tick: Callable[[int], None]):
+        self.conn = conn
+        self.raw = raw
+        self.tick = tick
+        self.problems: list[Problem] = []
+        self.known: dict[str, set[str]] = {"country": {r["iso3"] for r in country_rows()}}
+        self.leaves: set[str] = set()
+        self.parent_of: dict[str, str | None] = {}
+        self.counts: dict[str, int] = {}
+        self.touched: set[str] = set()  # projects whose derived fields need a refresh
+
+    def run(self) -> None:
+        for table in INPUT_MODELS:
+            self._table(table)
+        self.problems[:0] = self.raw.problems  # syntax problems first, as read
+        if self.problems:
+            raise LoadError(self.problems)
+        refresh_derived(self.conn, self.touched)
+        _bump_version(self.conn, self.raw.files)
+        _analyze(self.conn)
+
+    def _table(self, table: str) -> None:
+        target = KEY_TARGETS.get(table)
+        if target is not None:
+            _name, db_table, column = KEY_SOURCES[target]
+            self.known[target] = _existing_keys(self.conn, db_table, column)
+        if table == "projects":
+            self._prepare_projects()
+        writer = _ChunkWriter(self, table)
+        validate = INPUT_MODELS[table].model_validate
+        key_of, row_check = KEYS[table], ROW_CHECKS.get(table)
+        references = [(f, t) for tb, f, t in REFERENCES if tb == table and t != target]
+        seen: set[tuple[Any, ...]] = set()
+        duplicates: list[ValidRow] = []
+        chunk: list[ValidRow] = []
+        deferred: list[ValidRow] = []  # self-references (sector parents) wait for the table
+        self_reference = target is not None and any(
+            tb == table and t == target for tb, _f, t in REFERENCES
+        )
+        count = pending = 0
+        for raw_row in iter_rows(self.raw, table):
+            pending += 1
+            if pending == 1000:
+                self.tick(pending)
+                pending = 0
+            try:
+                row = ValidRow(raw_row.file, raw_row.record, validate(raw_row.data))
+            except ValidationError as exc:
+                self._validation_problems(raw_row, exc)
+                continue
+            key = key_of(row.value)
+            if key in seen:
+                duplicates.append(row)
+                continue
+            seen.add(key)
+            if target is not None:
+                self.known[target].add(row.value.slug)
+            for field_name, ref_target in references:
+                value = getattr(row.value, field_name)
+                if value is not None and value not in self.known[ref_target]:
+                    self.problems.append(
+                        Problem(row.file, row.record, field_name, f"unknown {ref_target} {value!r}")
+                    )
+            if row_check is not None:
+                self.problems.extend(row_check(row))
+            if table == "projects":
+                self._check_technology(row)
+            if self_reference:
+                deferred.append(row)
+            count += 1
+            chunk.append(row)
+            if len(chunk) >= CHUNK and table not in SMALL_TABLES:
+                writer.write(chunk)
+                chunk = []
+        self.tick(pending)
+        self._self_references(table, deferred)
+        writer.write(chunk)
+        writer.finish()
+        if duplicates:
+            self._duplicate_problems(table, duplicates)
+        self.counts[table] = count
+
+    def _validation_problems(self, row: RawRow, exc: ValidationError) -> None:
+        for error in exc.errors(include_url=False):
+            location = ".".join(str(part) for part in error["loc"]) or "-"
+            message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+            self.problems.append(Problem(row.file, row.record, location, message))
+
+    def _prepare_projects(self) -> None:
+        sector = _t(m.Sector)
+        self.parent_of = dict(self.conn.execute(select(sector.c.slug, sector.c.parent_slug)).all())
+        self.leaves = {slug for slug, parent in self.parent_of.items() if parent}
+
+    def _check_technology(self, row: ValidRow) -> None:
+        technology = row.value.technology
+        if technology in self.known["sector"] and technology not in self.leaves:
+            self.problems.append(
+                Problem(
+                    row.file,
+                    row.record,
+                    "technology",
+                    f"{technology!r} is a sector; a project needs a technology within it",
+                )
+            )
+
+    def _self_references(self, table: str, rows: list[ValidRow]) -> None:
+        for tb, field_name, target in REFERENCES:
+            if tb != table or KEY_TARGETS.get(table) != target:
+                continue
+            for row in rows:
+                value = getattr(row.value, field_name)
+                if value is not None and value not in self.known[target]:
+                    self.problems.append(
+                        Problem(row.file, row.record, field_name, f"unknown {target} {value!r}")
+                    )
+
+    def _duplicate_problems(self, table: str, duplicates: list[ValidRow]) -> None:
+        """Name where each duplicated key first appeared (a second pass, only when needed)."""
+        key_of = KEYS[table]
+        wanted = {key_of(row.value) for row in duplicates}
+        first: dict[tuple[Any, ...], RawRow] = {}
+        validate = INPUT_MODELS[table].model_validate
+        for raw_row in iter_rows(self.raw, table):
+            try:
+                key = key_of(validate(raw_row.data))
+            except ValidationError:
+                continue
+            if key in wanted and key not in first:
+                first[key] = raw_row
+        for row in duplicates:
+            key = key_of(row.value)
+            origin = first.get(key)
+            where = f" (first in {origin.file}: {origin.record})" if origin else ""
+            self.problems.append(
+                Problem(
+                    row.file,
+                    row.record,
+                    "slug" if len(key) == 1 else "-",
+                    f"duplicate {table[:-1].replace('_', ' ')} {'/'.join(map(str, key))!r}" + where,
+                )
+            )
+
+
+class _ChunkWriter:
+    """Writes validated chunks of one table while the load has no problems."""
+
+    def __init__(self, load: _StreamingLoad, table: str):
+        self.load = load
+        self.conn = load.conn
+        self.table_name = table
+        self.child = CHILD_SPECS.get(table)
+        self.cleared: set[str] = set()
+        self.empty = False
+        if self.child is not None:
+            model, _column, _to_row = self.child
+            self.empty = self.conn.execute(select(_t(model)).limit(1)).first() is None
+            parent_field = CHILD_TABLES[table]
+            raw = load.raw
+            complete = (
+                raw.complete_projects if parent_field == "project" else raw.complete_statements
+            )
+            self._clear(set(complete))
+
+    def write(self, chunk: list[ValidRow]) -> None:
+        if not chunk or self.load.problems or self.load.raw.problems:
+            return
+        values = [row.value for row in chunk]
+        if self.table_name == "projects":
+            parent_of = self.load.parent_of
+            rows = [_project_row(v, parent_of) for v in values]
+            _upsert(self.conn, _t(m.Project), rows)
+            self.load.touched.update(v.slug for v in values)
+        elif self.child is not None:
+            model, _column, to_row = self.child
+            self._clear({getattr(v, CHILD_TABLES[self.table_name]) for v in values})
+            self.conn.execute(_insert(self.conn, _t(model)), [to_row(v) for v in values])
+            if self.table_name == "metrics":
+                self.load.touched.update(v.project for v in values)
+        else:
+            model, to_row = ENTITY_SPECS[self.table_name]
+            if self.table_name == "sectors":  # parents first, so the self-reference holds
+                values.sort(key=lambda s: s.parent is not None)
+            _upsert(self.conn, _t(model), [to_row(v) for v in values])
+
+    def _clear(self, parents: set[str]) -> None:
+        """Child rows of every parent in the load are replaced, never merged with stale ones."""
+        new = parents - self.cleared
+        if not new or self.child is None:
+            return
+        self.cleared |= new
+        if self.empty or self.load.problems:
+            return
+        model, column, _to_row = self.child
+        if self.table_name == "metrics":
+            _delete_in(self.conn, _t(m.ClaimCheck), "project_slug", new)
+        _delete_in(self.conn, _t(model), column, new)
+
+    def finish(self) -> None:
+        return None
 
 
 def _delete_in(conn: Connection, table: Table, column: str, keys: set[str]) -> None:
@@ -875,6 +970,13 @@ def _lock_for_load(conn: Connection) -> None:
     conn.execute(update(state).values(version=state.c.version))
 
 
+def _analyze(conn: Connection) -> None:
+    """Refresh planner statistics, so filters pick the composite indexes after a bulk load."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sampled: milliseconds, not seconds
+    conn.exec_driver_sql("ANALYZE")
+
+
 def _bump_version(conn: Connection, files: list[dict[str, str]]) -> None:
     state = _t(m.DatasetState)
     conn.execute(
@@ -903,15 +1005,19 @@ def load_paths(
     paths: Iterable[str | Path],
     progress: ProgressFactory | None = None,
 ) -> LoadSummary:
-    """Read, validate and apply `paths` in one transaction; raise LoadError on any problem."""
+    """Read, validate and apply `paths` in one transaction; raise LoadError on any problem.
+
+    Validation and writing stream table by table in chunks, so memory stays flat for a
+    million-row CSV; a problem anywhere rolls the whole transaction back.
+    """
     raw = read_dataset(paths)
-    total_rows = sum(len(rows) for rows in raw.tables.values())
+    tick = progress("Loading", raw.row_count()) if progress else (lambda _n: None)
     with engine.begin() as conn:
-        validate_tick = progress("Validating", total_rows) if progress else None
-        data = validate_dataset(raw, conn, validate_tick)
-        apply_tick = progress("Writing", total_rows) if progress else None
-        apply_dataset(conn, data, apply_tick)
-    counts = {table: data.count(table) for table in INPUT_MODELS}
+        _lock_for_load(conn)
+        _upsert(conn, _t(m.Country), country_rows())
+        load = _StreamingLoad(conn, raw, tick)
+        load.run()
+    counts = {table: load.counts.get(table, 0) for table in INPUT_MODELS}
     return LoadSummary(counts=counts, files=len(raw.files))
 
 

@@ -110,9 +110,9 @@ def _conditions(
     """WHERE clauses for every facet except `skip` (facet counts ignore their own facet)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.sector and skip != "sector":
-        conditions.append(
-            or_(P.c.sector_slug.in_(filters.sector), P.c.technology_slug.in_(filters.sector))
-        )
+        # One IN over technology slugs (a sector stands for its technologies), so the
+        # (technology_slug, ...) indexes serve the filter and, for one technology, the order.
+        conditions.append(P.c.technology_slug.in_(_technologies(filters.sector, vocab)))
     if filters.country and skip != "country":
         codes = [c.upper() for c in filters.country]
         conditions.append(
@@ -147,6 +147,15 @@ def _conditions(
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(P.c.search_text.like(f"%{escaped}%", escape="\\"))
     return conditions
+
+
+def _technologies(values: list[str], vocab: dict[str, Any]) -> list[str]:
+    chosen = set(values)
+    return sorted(
+        slug
+        for slug, (_name, parent) in vocab["sectors"].items()
+        if parent is not None and (slug in chosen or parent in chosen)
+    )
 
 
 SORT_COLUMNS = {
@@ -378,10 +387,17 @@ def all_matching_slugs(
 ) -> list[str]:
     """Slugs of every project matching the filter, in sort order (for exports and charts)."""
     validate_filter(session, filters)
+    return list(_matching_slugs(session, filters.cache_key(), filters.sort, limit))
+
+
+@cached("slugs")
+def _matching_slugs(
+    session: Session, key: tuple[Any, ...], sort: SortKey, limit: int
+) -> tuple[str, ...]:
     statement = (
         select(P.c.slug)
-        .where(*_conditions(filters, vocabulary(session)))
-        .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
+        .where(*_conditions(_filter_from_key(key), vocabulary(session)))
+        .order_by(*SORT_COLUMNS[sort], P.c.slug)
         .limit(limit)
     )
-    return [row[0] for row in session.connection().execute(statement)]
+    return tuple(row[0] for row in session.connection().execute(statement))

@@ -1,0 +1,561 @@
+"""`make bench`: generate, load, serve and measure; print a table, write bench/results/latest.json.
+
+For each size (1k and 100k projects): generate the dataset (cached in bench/data/), load it
+into its own SQLite file with `bri-tracker load` (wall time and peak RSS), time sqlite3's own
+`.import` of the same CSV files as the reference, serve the app with one uvicorn worker and
+Datasette on the same file, and drive both with wrk: 16 connections after a warm-up, then 1
+connection. Timings live here only, never in tests.
+
+Environment knobs: BENCH_SIZES=1k,100k  BENCH_DURATION=8 (seconds at 16 connections)
+BENCH_SINGLE_DURATION=4  BENCH_SKIP_LOAD=1 (reuse bench/data/<size>.db when present).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+BIN = Path(sys.executable).parent
+SIZES = {"1k": 1_000, "100k": 100_000}
+TECHNOLOGY = "solar-pv"  # the most common technology and country in every generated dataset
+COUNTRY = "PAK"
+DURATION = int(os.environ.get("BENCH_DURATION", "8"))
+SINGLE_DURATION = int(os.environ.get("BENCH_SINGLE_DURATION", "4"))
+sys.path.insert(0, str(ROOT))
+
+
+# ---------------------------------------------------------------- tools
+
+
+def ensure_tool(command: str, package: str) -> str:
+    """Path of `command`, installing its Debian package when missing."""
+    found = shutil.which(command)
+    if found:
+        return found
+    print(f"installing {package} with apt-get ...", flush=True)
+    apt = ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q", package]
+    if subprocess.run(apt, check=False, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
+        subprocess.run(apt, check=True, capture_output=True)
+    found = shutil.which(command)
+    if not found:
+        raise SystemExit(f"{command} not found after installing {package}")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run a command; return (wall seconds, peak RSS in MB of that process tree, output)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT
+    )
+    output = proc.communicate()[0]
+    _pid, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, None) or status:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{output[-3000:]}")
+    peak = usage.ru_maxrss // 1024 if usage else _children_peak_mb()
+    return elapsed, peak, output
+
+
+def _children_peak_mb() -> int:
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+
+
+# ---------------------------------------------------------------- datasets and loads
+
+
+def dataset(label: str) -> Path:
+    """Generate the dataset for `label` once; later runs reuse it."""
+    out = DATA / label
+    stamp = out / ".complete"
+    if not stamp.exists():
+        print(f"generating {label} ...", flush=True)
+        subprocess.run(
+            [sys.executable, str(BENCH / "generate.py"), "--projects", str(SIZES[label]),
+             "--out", str(out)],
+            check=True, cwd=ROOT,
+        )  # fmt: skip
+        stamp.write_text("ok\n")
+    return out
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def load_app(label: str, data: Path) -> dict[str, Any]:
+    """`bri-tracker load` into a fresh SQLite file: wall time and peak RSS."""
+    db = DATA / f"{label}.db"
+    if os.environ.get("BENCH_SKIP_LOAD") and db.exists():
+        return {"db": str(db), "skipped": True}
+    remove_db(db)
+    env = {**os.environ, "BRI_DATABASE_URL": f"sqlite:///{db}"}
+    # Schema first, so the timed load is the load itself.
+    subprocess.run([str(BIN / "bri-tracker"), "db", "upgrade"], env=env, check=True,
+                   capture_output=True, cwd=ROOT)  # fmt: skip
+    seconds, peak_mb, output = run_measured(
+        [str(BIN / "bri-tracker"), "load", "-q", str(data)], env
+    )
+    print(f"  app load {label}: {seconds:.1f} s, peak {peak_mb} MB  ({output.strip()[-120:]})")
+    return {"db": str(db), "seconds": round(seconds, 2), "peak_rss_mb": peak_mb}
+
+
+# sqlite3 reference: .import each CSV into a staging table, then INSERT ... SELECT into an
+# empty copy of the schema (same tables and indexes), all in one transaction.
+IMPORTS: list[tuple[str, str, dict[str, str]]] = [
+    ("sectors", "sector", {"slug": "slug", "name": "name", "parent_slug": "parent",
+                           "description": "description", "position": "position"}),
+    ("sources", "source", {c: c for c in ("slug", "title", "publisher", "url", "published_on",
+                                            "kind", "note")}),
+    ("organizations", "organization", {"slug": "slug", "name": "name", "kind": "kind",
+                                       "country_iso3": "country"}),
+    ("projects", "project", {
+        "slug": "slug", "name": "name", "kind": "kind", "technology_slug": "technology",
+        "sector_slug": "(SELECT parent_slug FROM sector WHERE sector.slug = s.technology)",
+        "status": "status", "capacity_value": "capacity_value", "capacity_unit": "capacity_unit",
+        "opened_on": "opened_on", "cost_usd": "cost_usd", "latitude": "latitude",
+        "longitude": "longitude", "location_precision": "location_precision",
+        "location_source_slug": "location_source", "summary": "summary",
+        "search_text": "lower(s.name || ' ' || s.slug || ' ' || s.summary)"}),
+    ("project_countries", "project_country", {"project_slug": "project",
+                                              "country_iso3": "country"}),
+    ("statements", "statement", {"slug": "slug", "text": "text", "form": "form",
+                                 "organization_slug": "organization", "said_on": "said_on",
+                                 "source_slug": "source", "language": "language"}),
+    ("statement_projects", "statement_project", {"statement_slug": "statement",
+                                                 "project_slug": "project"}),
+    ("metrics", "metric", {
+        "slug": "slug", "project_slug": "project", "kind": "kind", "value": "value",
+        "value_high": "value_high", "qualifier": "qualifier", "unit": "unit", "period": "period",
+        "year": "year", "basis": "basis", "source_slug": "source", "statement_slug": "statement",
+        "scope": "'unspecified'", "uncertain": "0"}),
+]  # fmt: skip
+
+
+def sqlite_reference(label: str, data: Path, sqlite3: str) -> dict[str, Any]:
+    """Time sqlite3's own .import of the same CSV files into an empty copy of the schema."""
+    schema_db = DATA / f"{label}-schema.db"
+    target = DATA / f"{label}-sqlite3.db"
+    remove_db(schema_db)
+    env = {**os.environ, "BRI_DATABASE_URL": f"sqlite:///{schema_db}"}
+    subprocess.run([str(BIN / "bri-tracker"), "db", "upgrade"], env=env, check=True,
+                   capture_output=True, cwd=ROOT)  # fmt: skip
+    # Countries come from packages, not CSV: copy them in as the app's loader does.
+    from sqlalchemy import create_engine, insert
+
+    from app import models as m
+    from app.countries import country_rows
+
+    engine = create_engine(f"sqlite:///{schema_db}")
+    with engine.begin() as conn:
+        conn.execute(insert(m.Country.__table__), country_rows())  # type: ignore[attr-defined]
+    engine.dispose()
+    script = ["PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;", "BEGIN;"]
+    raw = ["BEGIN;"]
+    for name, table, columns in IMPORTS:
+        csv_path = data / f"{name}.csv"
+        script.append(f".import --csv {csv_path} stage_{name}")
+        raw.append(f".import --csv {csv_path} stage_{name}")
+        targets = ", ".join(columns)
+        values = ", ".join(
+            f"NULLIF(s.{expr}, '')" if expr.isidentifier() else expr for expr in columns.values()
+        )
+        script.append(f"INSERT INTO {table} ({targets}) SELECT {values} FROM stage_{name} AS s;")
+        script.append(f"DROP TABLE stage_{name};")
+    script.append("COMMIT;")
+    raw.append("COMMIT;")
+    results: dict[str, Any] = {}
+    for key, lines, start_from_schema in (("schema", script, True), ("plain", raw, False)):
+        remove_db(target)
+        if start_from_schema:
+            shutil.copy(schema_db, target)
+        start = time.perf_counter()
+        proc = subprocess.run([sqlite3, "-bail", str(target)], input="\n".join(lines) + "\n",
+                              text=True, capture_output=True)  # fmt: skip
+        results[f"{key}_seconds"] = round(time.perf_counter() - start, 2)
+        if proc.returncode != 0 or proc.stderr.strip():
+            raise SystemExit(f"sqlite3 .import failed: {proc.stderr[-2000:]}")
+    remove_db(target)
+    remove_db(schema_db)
+    print(
+        f"  sqlite3 .import {label}: {results['schema_seconds']:.1f} s into the schema, "
+        f"{results['plain_seconds']:.1f} s into plain tables"
+    )
+    return results
+
+
+# ---------------------------------------------------------------- servers
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return round(int(match.group(1)) / 1024, 1) if match else -1.0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_server(name: str, argv: list[str], env: dict[str, str], port: int) -> Server:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = RESULTS / f"{name}.log"
+    with log.open("wb") as handle:
+        proc = subprocess.Popen(argv, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+    server = Server(name, port, proc, log)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{name} exited:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.stop()
+    raise SystemExit(f"{name} did not start; see {log}")
+
+
+def serve_app(db: str) -> Server:
+    port = free_port()
+    env = {**os.environ, "BRI_DATABASE_URL": f"sqlite:///{db}"}
+    argv = [str(BIN / "bri-tracker"), "serve", "--port", str(port)]
+    return start_server("app", argv, env, port)
+
+
+def serve_datasette(db: str) -> Server:
+    port = free_port()
+    argv = [str(BIN / "datasette"), "serve", db, "--port", str(port), "--setting",
+            "suggest_facets", "off", "--setting", "default_page_size", "50"]  # fmt: skip
+    return start_server("datasette", argv, dict(os.environ), port)
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, body, response.headers
+
+
+# ---------------------------------------------------------------- wrk
+
+
+@dataclass
+class Measure:
+    name: str
+    path: str
+    status: int = 0
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    single_rps: float = 0.0
+    single_p50_ms: float = 0.0
+    single_p99_ms: float = 0.0
+    errors: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _ms(text: str) -> float:
+    match = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        return float("nan")
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def wrk(wrk_bin: str, url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict:
+    argv = [wrk_bin, "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
+            "--latency", "--timeout", "10s"]  # fmt: skip
+    for key, value in headers.items():
+        argv += ["-H", f"{key}: {value}"]
+    output = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"\s50%\s+(\S+)", output)
+    p99 = re.search(r"\s99%\s+(\S+)", output)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50_ms": round(_ms(p50.group(1)), 2) if p50 else float("nan"),
+        "p99_ms": round(_ms(p99.group(1)), 2) if p99 else float("nan"),
+        "errors": " ".join(
+            part for part in (f"non-2xx {non2xx.group(1)}" if non2xx else "",
+                              errors.group(1) if errors else "") if part
+        ),
+    }  # fmt: skip
+
+
+def measure(wrk_bin: str, server: Server, name: str, path: str, headers: dict[str, str]) -> Measure:
+    url = f"http://127.0.0.1:{server.port}{path}"
+    status, _body, _h = get(server.port, path, headers)
+    wrk(wrk_bin, url, 4, 2, headers)  # warm-up: caches, connection pools, page cache
+    loaded = wrk(wrk_bin, url, 16, DURATION, headers)
+    single = wrk(wrk_bin, url, 1, SINGLE_DURATION, headers)
+    result = Measure(
+        name, path, status, loaded["rps"], loaded["p50_ms"], loaded["p99_ms"],
+        single["rps"], single["p50_ms"], single["p99_ms"],
+        " ".join(e for e in (loaded["errors"], single["errors"]) if e),
+    )  # fmt: skip
+    flag = "" if status == 200 else f"  [HTTP {status}]"
+    print(f"    {name:<12} {result.rps:8.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
+          f"1-conn p50 {result.single_p50_ms:6.2f} ms{flag}", flush=True)  # fmt: skip
+    return result
+
+
+def endpoints(project_slug: str) -> list[tuple[str, str, dict[str, str]]]:
+    gzip = {"Accept-Encoding": "gzip"}
+    query = f"sector={TECHNOLOGY}&country={COUNTRY}"
+    return [
+        ("catalogue", f"/projects?{query}", gzip),
+        ("fragment", f"/projects?{query}", {**gzip, "HX-Request": "true"}),
+        ("api", f"/api/v1/projects?{query}", gzip),
+        ("project", f"/projects/{project_slug}", gzip),
+        ("overview", "/", gzip),
+    ]
+
+
+def datasette_path(db: str) -> str:
+    name = Path(db).stem
+    where = f"slug in (select project_slug from project_country where country_iso3 = '{COUNTRY}')"
+    from urllib.parse import quote
+
+    return (
+        f"/{quote(name)}/project?technology_slug={TECHNOLOGY}&_where={quote(where)}"
+        "&_facet=technology_slug&_facet=status&_size=50&_sort=name"
+    )
+
+
+# ---------------------------------------------------------------- page weight
+
+
+def page_weight(port: int, path: str = "/projects") -> dict[str, Any]:
+    """Compressed bytes of a first visit (page + scripts + styles) and of a repeat visit."""
+    headers = {"Accept-Encoding": "br, gzip"}
+    status, body, page_headers = get(port, path, headers)
+    html = _decoded(body, page_headers)
+    assets = re.findall(r'<(?:script[^>]+src|link[^>]+href)="(/static/[^"]+)"', html)
+    first = len(body) + _header_bytes(page_headers)
+    repeat_assets = 0
+    for asset in dict.fromkeys(assets):
+        _s, asset_body, asset_headers = get(port, asset, headers)
+        first += len(asset_body) + _header_bytes(asset_headers)
+        if "immutable" not in (asset_headers.get("Cache-Control") or ""):
+            repeat_assets += len(asset_body) + _header_bytes(asset_headers)  # would refetch
+    etag = page_headers.get("ETag")
+    if etag:
+        again_status, again_body, again_headers = get(
+            port, path, {**headers, "If-None-Match": etag}
+        )
+        repeat_page = len(again_body) + _header_bytes(again_headers)
+    else:
+        again_status, repeat_page = status, len(body) + _header_bytes(page_headers)
+    return {
+        "status": status,
+        "assets": len(set(assets)),
+        "first_visit_bytes": first,
+        "repeat_visit_bytes": repeat_page + repeat_assets,
+        "etag": bool(etag),
+        "repeat_status": again_status,
+        "encoding": page_headers.get("Content-Encoding") or "identity",
+    }
+
+
+def _decoded(body: bytes, headers: Any) -> str:
+    encoding = headers.get("Content-Encoding")
+    if encoding == "gzip":
+        import gzip
+
+        body = gzip.decompress(body)
+    elif encoding == "br":
+        import brotli  # type: ignore[import-not-found]
+
+        body = brotli.decompress(body)
+    return body.decode("utf-8", "replace")
+
+
+def _header_bytes(headers: Any) -> int:
+    return sum(len(k) + len(v) + 4 for k, v in headers.items()) + 17
+
+
+# ---------------------------------------------------------------- main
+
+
+def bench_size(label: str, wrk_bin: str, sqlite3: str) -> dict[str, Any]:
+    print(f"== {label} ({SIZES[label]} projects)", flush=True)
+    data = dataset(label)
+    load = load_app(label, data)
+    reference = sqlite_reference(label, data, sqlite3)
+    db = load["db"]
+    project_slug = "bench-000000"
+    result: dict[str, Any] = {"load": load, "sqlite3_import": reference, "endpoints": {}}
+    app = serve_app(db)
+    try:
+        for name, path, headers in endpoints(project_slug):
+            result["endpoints"][name] = asdict(measure(wrk_bin, app, name, path, headers))
+        result["server_rss_mb"] = app.rss_mb()
+        result["page_weight"] = page_weight(app.port)
+    finally:
+        app.stop()
+    ds = serve_datasette(db)
+    try:
+        result["endpoints"]["datasette"] = asdict(
+            measure(wrk_bin, ds, "datasette", datasette_path(db), {})
+        )
+    finally:
+        ds.stop()
+    return result
+
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 2) if b else float("nan")
+
+
+def table(results: dict[str, Any]) -> str:
+    sizes = [s for s in SIZES if s in results]
+    small = sizes[0]
+    lines = [
+        f"{'endpoint':<11} {'size':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'1c p50':>7} {'1c p99':>7} {'x ref':>6} {'p50/1k':>7} {'1c p50/1k':>9}  notes"
+    ]
+    for name in ("catalogue", "fragment", "api", "project", "overview", "datasette"):
+        for size in sizes:
+            row = results[size]["endpoints"].get(name)
+            if not row:
+                continue
+            ref = results[size]["endpoints"]["datasette"]["rps"]
+            base = results[small]["endpoints"][name]
+            notes = ("" if row["status"] == 200 else f"HTTP {row['status']} ") + row["errors"]
+            lines.append(
+                f"{name:<11} {size:>5} {row['rps']:>8.0f} {row['p50_ms']:>8.2f} "
+                f"{row['p99_ms']:>8.2f} {row['single_p50_ms']:>7.2f} {row['single_p99_ms']:>7.2f} "
+                f"{ratio(row['rps'], ref):>6} {ratio(row['p50_ms'], base['p50_ms']):>7} "
+                f"{ratio(row['single_p50_ms'], base['single_p50_ms']):>9}  {notes}"
+            )
+    for size in sizes:
+        r = results[size]
+        load, ref = r["load"], r["sqlite3_import"]
+        lines.append(
+            f"load {size}: app {load.get('seconds', '-')} s (peak {load.get('peak_rss_mb', '-')} "
+            f"MB), sqlite3 .import into schema {ref['schema_seconds']} s "
+            f"(x{ratio(load.get('seconds', 0), ref['schema_seconds'])}), into plain tables "
+            f"{ref['plain_seconds']} s (x{ratio(load.get('seconds', 0), ref['plain_seconds'])}); "
+            f"server RSS after run {r['server_rss_mb']} MB; /projects first visit "
+            f"{r['page_weight']['first_visit_bytes']} B, "
+            f"repeat {r['page_weight']['repeat_visit_bytes']} B"
+        )
+    return "\n".join(lines)
+
+
+def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    if "100k" not in results or "1k" not in results:
+        return []
+    big, small = results["100k"], results["1k"]
+    e, e1 = big["endpoints"], small["endpoints"]
+    ref = e["datasette"]["rps"]
+    checks: list[tuple[str, bool, str]] = []
+    for name in ("catalogue", "fragment", "api"):
+        ok = e[name]["status"] == 200 and e[name]["rps"] >= 10 * ref
+        checks.append((f"{name} >= 10x Datasette req/s", ok, f"{ratio(e[name]['rps'], ref)}x"))
+    for name in ("catalogue", "fragment", "api", "project", "overview"):
+        grow = ratio(e[name]["single_p50_ms"], e1[name]["single_p50_ms"])
+        checks.append((f"{name} 1-conn p50 100k <= 1.5x 1k", e[name]["status"] == 200
+                       and grow <= 1.5, f"{grow}x"))  # fmt: skip
+    frag = e["fragment"]["single_p50_ms"]
+    checks.append(("fragment 1-conn p50 <= 5 ms", e["fragment"]["status"] == 200 and frag <= 5,
+                   f"{frag} ms"))  # fmt: skip
+    for name in ("project", "overview"):
+        ok = e[name]["status"] == 200 and e[name]["rps"] >= 300
+        checks.append((f"{name} >= 300 req/s", ok, f"{e[name]['rps']:.0f}"))
+    load, imp = big["load"], big["sqlite3_import"]
+    if "seconds" in load:
+        x = ratio(load["seconds"], imp["schema_seconds"])
+        checks.append(("load <= 4x sqlite3 .import", x <= 4, f"{x}x"))
+        checks.append(("load peak RSS <= 500 MB", load["peak_rss_mb"] <= 500,
+                       f"{load['peak_rss_mb']} MB"))  # fmt: skip
+    checks.append(("server RSS after run <= 250 MB", big["server_rss_mb"] <= 250,
+                   f"{big['server_rss_mb']} MB"))  # fmt: skip
+    weight = big["page_weight"]
+    checks.append(
+        (
+            "/projects first visit <= 400 KB",
+            weight["status"] == 200 and weight["first_visit_bytes"] <= 400_000,
+            f"{weight['first_visit_bytes']} B",
+        )
+    )
+    checks.append(
+        (
+            "/projects repeat visit <= 30 KB",
+            weight["status"] == 200 and weight["repeat_visit_bytes"] <= 30_000,
+            f"{weight['repeat_visit_bytes']} B",
+        )
+    )
+    return checks  # fmt: skip
+
+
+def main() -> None:
+    wrk_bin = ensure_tool("wrk", "wrk")
+    sqlite3 = ensure_tool("sqlite3", "sqlite3")
+    labels = [s.strip() for s in os.environ.get("BENCH_SIZES", "1k,100k").split(",") if s.strip()]
+    started = time.time()
+    results = {label: bench_size(label, wrk_bin, sqlite3) for label in labels}
+    checks = budgets(results)
+    report = {
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.time() - started, 1),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "filter": {"sector": TECHNOLOGY, "country": COUNTRY},
+        "wrk": {"connections": 16, "duration_s": DURATION, "single_duration_s": SINGLE_DURATION},
+        "results": results,
+        "budgets": [{"budget": b, "ok": ok, "measured": m} for b, ok, m in checks],
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print()
+    print(table(results))
+    print()
+    for budget, ok, measured in checks:
+        print(f"  [{'ok' if ok else 'MISS'}] {budget}: {measured}")
+    print(f"\nwrote {RESULTS / 'latest.json'} in {report['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()

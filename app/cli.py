@@ -60,6 +60,8 @@ def load(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
     """Validate a dataset and apply it in one transaction (upsert by slug)."""
+    from sqlalchemy.exc import OperationalError
+
     from app.loader import LoadError, load_paths
     from app.migrate import upgrade
 
@@ -78,6 +80,14 @@ def load(
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         console.print(f"[red]rejected:[/red] {len(exc.problems)} problem(s); nothing was written")
+        raise typer.Exit(code=1) from None
+    except OperationalError as exc:
+        if "locked" not in str(exc).lower():
+            raise
+        console.print(
+            "[red]refused:[/red] another load holds the database (database is locked); "
+            "nothing was written, try again when it has finished"
+        )
         raise typer.Exit(code=1) from None
     counts = ", ".join(f"{n} {table}" for table, n in summary.counts.items() if n)
     console.print(f"loaded {summary.files} file(s): {counts}")

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import pint
@@ -224,9 +225,25 @@ def _factor_input(name: str, f: Factor, unit: str, value: float) -> dict[str, An
 # ---------------------------------------------------------------- factor ranges
 
 
+class UnitMismatch(ValueError):
+    """A unit that cannot be expressed in the unit a check needs."""
+
+
+@lru_cache(maxsize=512)
+def _unit_factor(unit: str, target: str) -> float | None:
+    # Parsing with pint costs ~0.5 ms; a bulk load converts the same few units 100k times.
+    try:
+        return float(UREG.Quantity(1.0, unit).to(target).magnitude)
+    except (pint.errors.PintError, ValueError, SyntaxError):
+        return None
+
+
 def convert(value: float, unit: str, target: str) -> float:
-    """`value` in `unit` expressed in `target`; pint raises DimensionalityError on a mismatch."""
-    return float(UREG.Quantity(value, unit).to(target).magnitude)
+    """`value` in `unit` expressed in `target`; UnitMismatch when they do not convert."""
+    factor = _unit_factor(unit, target)
+    if factor is None:
+        raise UnitMismatch(f"{unit} is not a {target} unit")
+    return value * factor
 
 
 def factor_range(factors: Sequence[Factor], unit: str, what: str) -> tuple[Range | None, list[str]]:
@@ -244,7 +261,7 @@ def factor_range(factors: Sequence[Factor], unit: str, what: str) -> tuple[Range
             value = convert(f.value, f.unit, unit)
             low = convert(f.low, f.unit, unit) if f.low is not None else value
             high = convert(f.high, f.unit, unit) if f.high is not None else value
-        except (pint.errors.DimensionalityError, pint.errors.UndefinedUnitError):
+        except UnitMismatch:
             notes.append(f"factor {f.slug} is in {f.unit}, which is not a {unit} unit; left out")
             continue
         lows.append(min(low, value))
@@ -268,7 +285,7 @@ def _factor_inputs(name: str, factors: Sequence[Factor], unit: str) -> list[dict
     for f in factors:
         try:
             entries.append(_factor_input(name, f, unit, convert(f.value, f.unit, unit)))
-        except (pint.errors.DimensionalityError, pint.errors.UndefinedUnitError):
+        except UnitMismatch:
             continue
     return entries
 
@@ -825,6 +842,22 @@ PCT = m.ProjectCountry.__table__  # type: ignore[attr-defined]
 RFT = m.ReferenceFactor.__table__  # type: ignore[attr-defined]
 CCT = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 CHUNK = 500
+METRIC_COLUMNS = (
+    "slug",
+    "project_slug",
+    "kind",
+    "unit",
+    "canonical_value",
+    "canonical_value_high",
+    "canonical_unit",
+    "qualifier",
+    "period",
+    "baseline",
+    "scope",
+    "source_slug",
+    "statement_slug",
+    "uncertain",
+)
 BULK = 2000  # above this many projects, scan the tables once instead of IN-lists
 
 
@@ -883,7 +916,7 @@ def load_projects(conn: Connection, slugs: set[str]) -> tuple[dict[str, ProjectD
             PT.c.location_source_slug,
         )
         c_query = select(PCT.c.project_slug, PCT.c.country_iso3)
-        m_query = select(MT).where(MT.c.kind.in_(kinds))
+        m_query = select(*(MT.c[name] for name in METRIC_COLUMNS)).where(MT.c.kind.in_(kinds))
         if chunk is not None:
             p_query = p_query.where(PT.c.slug.in_(chunk))
             c_query = c_query.where(PCT.c.project_slug.in_(chunk))
@@ -896,7 +929,8 @@ def load_projects(conn: Connection, slugs: set[str]) -> tuple[dict[str, ProjectD
         for slug, iso3 in conn.execute(c_query):
             if slug in projects:
                 projects[slug].countries.append(iso3)
-        for row in conn.execute(m_query).mappings():
+        for values in conn.execute(m_query):
+            row = dict(zip(METRIC_COLUMNS, values, strict=True))
             project = projects.get(row["project_slug"])
             if project is None or row["canonical_value"] is None:
                 continue

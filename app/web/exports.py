@@ -93,6 +93,7 @@ DOCS_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Green BRI Tracker API: documentation</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{css}">
 </head>
 <body>

@@ -10,6 +10,7 @@ queries, so a bulk load of 100k projects costs a handful of scans, not a query p
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -103,10 +104,32 @@ class Range:
     high: float
     unit: str
     how: str
+    # The same range with every stated figure allowed its rounding (350 million = 345..355
+    # million); verdicts use it so a claim is not "above range" by a rounding difference.
+    loose_low: float | None = None
+    loose_high: float | None = None
 
     @property
     def mid(self) -> float:
         return (self.low + self.high) / 2
+
+    @property
+    def lo(self) -> float:
+        return self.low if self.loose_low is None else min(self.loose_low, self.low)
+
+    @property
+    def hi(self) -> float:
+        return self.high if self.loose_high is None else max(self.loose_high, self.high)
+
+
+def half_unit(value: float) -> float:
+    """Half a unit in the last significant digit of a figure: 289,000 -> 500, 3.5e6 -> 50,000,
+    0.4406 -> 0.00005. Trailing zeros count as rounding, as they usually are in claims."""
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    mantissa, exponent = f"{abs(value):.9e}".split("e")
+    digits = mantissa.replace(".", "").rstrip("0") or "0"
+    return 0.5 * 10 ** (int(exponent) - len(digits) + 1)
 
 
 @dataclass
@@ -172,11 +195,16 @@ def claim_interval(claim: Claim) -> tuple[float, float]:
 
 
 def verdict_for(claim: Claim, expected: Range) -> tuple[Verdict, float | None]:
-    """Where the claim falls against the expected range, and its ratio to the range's middle."""
+    """Where the claim falls against the expected range, and its ratio to the range's middle.
+
+    The claim and the inputs are each allowed their rounding: only a claim outside the range
+    after that is above or below it."""
     low, high = claim_interval(claim)
-    if low > expected.high:
+    low -= half_unit(claim.value)
+    high += half_unit(claim.value_high if claim.value_high is not None else claim.value)
+    if low > expected.hi:
         verdict = Verdict.above_range
-    elif high < expected.low:
+    elif high < expected.lo:
         verdict = Verdict.below_range
     else:
         verdict = Verdict.consistent
@@ -256,6 +284,7 @@ def factor_range(factors: Sequence[Factor], unit: str, what: str) -> tuple[Range
     notes: list[str] = []
     lows: list[float] = []
     highs: list[float] = []
+    loose: list[float] = []
     for f in factors:
         try:
             value = convert(f.value, f.unit, unit)
@@ -266,6 +295,9 @@ def factor_range(factors: Sequence[Factor], unit: str, what: str) -> tuple[Range
             continue
         lows.append(min(low, value))
         highs.append(max(high, value))
+        if f.low is None and f.high is None:
+            slack = convert(half_unit(f.value), f.unit, unit)
+            loose += [value - slack, value + slack]
     if not lows:
         return None, notes
     if len(lows) == 1:
@@ -277,7 +309,8 @@ def factor_range(factors: Sequence[Factor], unit: str, what: str) -> tuple[Range
         )
     else:
         how = f"{what}: spread of {len(lows)} sourced factors (none gives its own range)"
-    return Range(min(lows), max(highs), unit, how), notes
+    rng = Range(min(lows), max(highs), unit, how, min(lows + loose), max(highs + loose))
+    return rng, notes
 
 
 def _factor_inputs(name: str, factors: Sequence[Factor], unit: str) -> list[dict[str, Any]]:
@@ -294,9 +327,10 @@ def quantity_range(quantities: Sequence[Quantity], what: str) -> Range:
     """The spread of one or several activity figures (several sources rarely agree)."""
     values = [q.value for q in quantities]
     unit = quantities[0].label
-    if len(values) == 1:
-        return Range(values[0], values[0], unit, f"{what}: one figure")
-    return Range(min(values), max(values), unit, f"{what}: spread of {len(values)} figures")
+    loose_low = min(v - half_unit(v) for v in values)
+    loose_high = max(v + half_unit(v) for v in values)
+    how = f"{what}: one figure" if len(values) == 1 else f"{what}: spread of {len(values)} figures"
+    return Range(min(values), max(values), unit, how, loose_low, loose_high)
 
 
 # ---------------------------------------------------------------- the checks
@@ -331,14 +365,19 @@ def check_power(
         )
     gen = quantity_range(generation, "generation")
     expected = Range(
-        gen.low * factors.low, gen.high * factors.high, "t", f"{gen.how}; {factors.how}"
+        gen.low * factors.low,
+        gen.high * factors.high,
+        "t",
+        f"{gen.how}; {factors.how}",
+        gen.lo * factors.lo,
+        gen.hi * factors.hi,
     )
     verdict, ratio = verdict_for(claim, expected)
     lines = [
         f"generation {fmt(gen.low)}–{fmt(gen.high)} MWh × {factor_name} "
         f"{factors.low:.4g}–{factors.high:.4g} t CO2/MWh",
         f"= {fmt(expected.low)}–{fmt(expected.high)} t CO2 expected (middle {fmt(expected.mid)} t)",
-        _claim_line(claim, ratio),
+        _claim_line(claim, ratio, expected),
     ]
     inputs = [
         _claim_input(claim),
@@ -348,17 +387,26 @@ def check_power(
     return CheckResult(name, reading, verdict, expected, ratio, None, inputs, lines, notes)
 
 
-def _claim_line(claim: Claim, ratio: float | None) -> str:
+def _claim_line(claim: Claim, ratio: float | None, expected: Range | None = None) -> str:
     qualifier = "" if claim.qualifier == Qualifier.exact else f"{claim.qualifier.value} "
     ratio_text = f" = {ratio:.2f} × the middle" if ratio is not None else ""
-    return f"claim: {qualifier}{fmt(claim.value)} {claim.unit}{ratio_text}"
+    line = f"claim: {qualifier}{fmt(claim.value)} {claim.unit}{ratio_text}"
+    if expected is not None and (expected.lo, expected.hi) != (expected.low, expected.high):
+        low, high = claim_interval(claim)
+        if low > expected.high or high < expected.low:
+            line += (
+                f"; allowing each stated figure its rounding the range is "
+                f"{fmt(expected.lo)}–{fmt(expected.hi)}"
+            )
+    return line
 
 
 def mode_gap(road: Range, rail: Range) -> Range:
     """How much less rail emits than the displaced mode, per unit of work (never below zero)."""
     low = max(road.low - rail.high, 0.0)
     high = max(road.high - rail.low, 0.0)
-    return Range(low, high, road.unit, f"{road.how}; {rail.how}")
+    loose = (max(road.lo - rail.hi, 0.0), max(road.hi - rail.lo, 0.0))
+    return Range(low, high, road.unit, f"{road.how}; {rail.how}", *loose)
 
 
 def implied_haul_km(claim_t: float, tonnes: float, gap: Range) -> tuple[float, float] | None:
@@ -420,6 +468,7 @@ def check_transport(
     ]
     if work.unit.startswith(work_unit):
         low_work, high_work = work.low, work.high
+        loose_work = (work.lo, work.hi)
         lines.append(f"{fmt(low_work)}–{fmt(high_work)} {work_unit} × gap")
     else:
         if line_km is None or line_km.value <= 0:
@@ -432,19 +481,25 @@ def check_transport(
             )
         inputs.append(_quantity_input("line length", line_km))
         low_work, high_work = 0.0, work.high * line_km.value
+        loose_work = (0.0, work.hi * (line_km.value + half_unit(line_km.value)))
         lines.append(
             f"{fmt(work.low)}–{fmt(work.high)} {count_unit} × average "
             f"{'haul' if freight else 'trip'} 0–{fmt(line_km.value)} km (no sourced average; "
             f"at most the line's length) = 0–{fmt(high_work)} {work_unit}"
         )
     expected = Range(
-        low_work * gap.low / 1e6, high_work * gap.high / 1e6, "t", f"{work.how}; {gap.how}"
+        low_work * gap.low / 1e6,
+        high_work * gap.high / 1e6,
+        "t",
+        f"{work.how}; {gap.how}",
+        loose_work[0] * gap.lo / 1e6,
+        loose_work[1] * gap.hi / 1e6,
     )
     verdict, ratio = verdict_for(claim, expected)
     lines.append(
         f"= {fmt(expected.low)}–{fmt(expected.high)} t CO2 expected (middle {fmt(expected.mid)} t)"
     )
-    lines.append(_claim_line(claim, ratio))
+    lines.append(_claim_line(claim, ratio, expected))
     if freight and not work.unit.startswith(work_unit) and line_km is not None:
         haul = implied_haul_km(claim.value, work.high, gap)
         if haul is not None:
@@ -499,13 +554,16 @@ def check_percentage(
         )
     low = max(0.0, 1 - proj_range.high / base_range.low) * 100 if base_range.low > 0 else 0.0
     high = max(0.0, 1 - proj_range.low / base_range.high) * 100
-    expected = Range(low, high, "%", f"{base_range.how}; {proj_range.how}")
+    loose_low = max(0.0, 1 - proj_range.hi / base_range.lo) * 100 if base_range.lo > 0 else 0.0
+    loose_high = max(0.0, 1 - proj_range.lo / base_range.hi) * 100
+    how = f"{base_range.how}; {proj_range.how}"
+    expected = Range(low, high, "%", how, loose_low, loose_high)
     verdict, ratio = verdict_for(claim, expected)
     lines = [
         f"1 − project mode {proj_range.low:.4g}–{proj_range.high:.4g} {unit} ÷ "
         f"{baseline_name} {base_range.low:.4g}–{base_range.high:.4g} {unit}",
         f"= {low:.1f}–{high:.1f} % lower expected (middle {expected.mid:.1f} %)",
-        _claim_line(claim, ratio),
+        _claim_line(claim, ratio, expected),
     ]
     inputs = [
         *base,
@@ -534,7 +592,7 @@ def check_intensity(
     lines = [
         f"sourced {mode_name} factors {rng.low:.4g}–{rng.high:.4g} {claim.unit} "
         f"(middle {rng.mid:.4g})",
-        _claim_line(claim, ratio),
+        _claim_line(claim, ratio, rng),
     ]
     inputs = [_claim_input(claim), *_factor_inputs(f"{mode_name} factor", factors, claim.unit)]
     return CheckResult(name, reading, verdict, rng, ratio, None, inputs, lines, notes)

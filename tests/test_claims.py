@@ -79,7 +79,8 @@ def test_power_within_range_is_consistent_and_own_range_is_used() -> None:
     factor = grid("ranged", 0.4, low=0.3, high=0.5)
     result = c.check_power(claim(40_000.0), [qty(100_000.0)], [factor])
     assert result.verdict == Verdict.consistent
-    assert result.expected == c.Range(30_000.0, 50_000.0, "t", result.expected.how)  # type: ignore[union-attr]
+    assert result.expected is not None
+    assert (result.expected.low, result.expected.high) == (30_000.0, 50_000.0)
     assert "own range" in result.expected.how  # type: ignore[union-attr]
     assert result.ratio == pytest.approx(1.0)
 
@@ -152,10 +153,10 @@ def test_coal_reading_uses_a_sourced_coal_factor_when_there_is_one() -> None:
     assert by_reading["coal baseline"].expected.high == pytest.approx(3.84e6)  # type: ignore[union-attr]
     assert by_reading["grid average"].verdict == Verdict.above_range
     # With the same verdict, the coal reading is folded into the first and still reported.
-    same = c.checks_for_claim(stated, project, [grid("e1", PAK_E1), grid("c", 1.0, mode="coal")])
+    same = c.checks_for_claim(stated, project, [grid("e1", PAK_E1), grid("c", 1.02, mode="coal")])
     assert len(same) == 1
     assert same[0].other_readings[0]["reading"] == "coal baseline"
-    assert same[0].other_readings[0]["expected_high"] == pytest.approx(3.2e6)
+    assert same[0].other_readings[0]["expected_high"] == pytest.approx(3.2e6 * 1.02)
 
 
 def test_claim_without_baseline_has_one_reading_and_reports_the_ambiguity() -> None:
@@ -187,11 +188,29 @@ def test_unstated_period_keeps_both_readings_when_verdicts_differ() -> None:
             (qty(3_000.0, "MWh"), Period.cumulative, "st"),
         ]
     )
-    results = c.checks_for_claim(claim(1_000.0, statement_slug="st"), project, [grid("e", 0.5)])
+    results = c.checks_for_claim(claim(1_234.0, statement_slug="st"), project, [grid("e", 0.512)])
     assert {(r.reading, r.verdict) for r in results} == {
         ("annual", Verdict.above_range),  # 50 t expected a year
         ("cumulative", Verdict.below_range),  # 1,500 t expected in all
     }
+
+
+def test_rounding_of_stated_figures_decides_marginal_verdicts() -> None:
+    """Zhanatas: 289,000 t/yr against 350 million kWh x Kazakhstan 0.8214 t/MWh = 287,490 t.
+    350 million kWh may be 345..355 million: the claim is within rounding, so consistent; the
+    expected range shown stays the plain arithmetic."""
+    assert c.half_unit(289_000) == 500 and c.half_unit(350_000) == 5_000
+    assert c.half_unit(0.8214) == pytest.approx(0.00005) and c.half_unit(0) == 0
+    result = c.check_power(claim(289_000.0), [qty(350_000.0)], [grid("kaz", 0.8214, "KAZ")])
+    assert result.expected is not None
+    assert result.expected.low == result.expected.high == pytest.approx(287_490.0)
+    assert result.verdict == Verdict.consistent
+    assert result.ratio == pytest.approx(289_000 / 287_490)
+    assert "allowing each stated figure its rounding" in result.arithmetic[-1]
+    far = c.check_power(claim(300_000.0), [qty(350_000.0)], [grid("kaz", 0.8214, "KAZ")])
+    assert far.verdict == Verdict.consistent  # "300,000" is itself 250,000..350,000
+    precise = c.check_power(claim(295_000.0), [qty(350_123.0)], [grid("kaz", 0.8214, "KAZ")])
+    assert precise.verdict == Verdict.above_range
 
 
 def test_qualifiers_set_the_interval_a_claim_allows() -> None:
@@ -271,11 +290,13 @@ def test_freight_unit_mismatch_factor_is_left_out() -> None:
 def test_passengers_by_hand() -> None:
     car = [c.Factor("petrol", "passenger", 170.0, "g/pkm", "p1", mode="car-petrol")]
     rail = [c.Factor("rail", "passenger", 35.0, "g/pkm", "p1", mode="rail-national")]
-    result = c.check_transport(claim(1_000.0), [qty(1e7, "pkm/yr")], None, car, rail, freight=False)
+    result = c.check_transport(
+        claim(1_234.0), [qty(1.2345e7, "pkm/yr")], None, car, rail, freight=False
+    )
     assert result.check_name == "passengers"
     assert result.expected is not None
-    assert result.expected.high == pytest.approx(1e7 * 135 / 1e6)  # 1,350 t
-    assert result.verdict == Verdict.below_range  # 1,000 t claimed
+    assert result.expected.high == pytest.approx(1.2345e7 * 135 / 1e6)  # 1,666.6 t
+    assert result.verdict == Verdict.below_range  # 1,234 t claimed
 
 
 # ---------------------------------------------------------------- percentages and intensities
@@ -360,7 +381,7 @@ def test_load_stores_checks_and_a_reload_replaces_them(engine: Engine, mini: Pat
     assert explanation["arithmetic"] and explanation["inputs"][0]["name"] == "claim"
     # A new claim value recomputes that project's checks; nothing is left over.
     path = mini / "projects" / "test-hydro.yaml"
-    path.write_text(path.read_text().replace("value: 3.5,", "value: 1.0,"))
+    path.write_text(path.read_text().replace("value: 3.5,", "value: 1.04,"))
     load_paths(engine, [mini])
     rows = _rows(engine)
     assert len(rows) == 2

@@ -8,19 +8,22 @@ TEST_STAMP := $(VENV)/.test-$(DEPS_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install browser audit clean
+.PHONY: run test lint bench install browser audit lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # `make run` needs only the runtime packages; `make test` adds the test tools.
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Dependencies come from hash-pinned lock files (regenerate with `make lock`).
+$(RUN_STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.run-*; touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(TEST_STAMP): pyproject.toml requirements-test.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.test-* $(VENV)/.run-*; touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)
@@ -32,6 +35,7 @@ browser:
 	@scripts/ensure-chromium.sh
 
 test: $(TEST_STAMP) browser
+	$(BIN)/python scripts/audit.py
 	$(BIN)/ruff check app tests bench
 	$(BIN)/mypy app
 	$(BIN)/pytest -q
@@ -43,6 +47,14 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
+
+audit: $(TEST_STAMP)
+	$(BIN)/python scripts/audit.py
+
+lock: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml -q --generate-hashes --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml -q --extra test --generate-hashes --python-version 3.11 -o requirements-test.lock
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -91,18 +91,22 @@ def claims_by_project(
         part = [r for r in ordered if r["sector_slug"] == sector]
         fig.add_bar(
             x=[r["claimed_tco2_per_year"] for r in part],
-            y=[r["name"] for r in part],
+            y=[_short(r["name"]) for r in part],
+            customdata=[r["name"] for r in part],
             orientation="h",
             name=sector_names.get(sector, sector),
             marker_color=SECTOR_COLOURS.get(sector, "#444444"),
-            hovertemplate="%{y}: %{x:,.0f} t CO2/yr (claimed)<extra></extra>",
+            hovertemplate="%{customdata}: %{x:,.0f} t CO2/yr (claimed)<extra></extra>",
         )
     fig.update_layout(
         _layout(
             max(220, 60 + 34 * len(rows)),
             barmode="stack",
             xaxis={"title": {"text": "t CO2 per year (claimed)"}, "rangemode": "tozero"},
-            yaxis={"categoryorder": "array", "categoryarray": [r["name"] for r in ordered]},
+            yaxis={
+                "categoryorder": "array",
+                "categoryarray": [_short(r["name"]) for r in ordered],
+            },
             margin={"l": 10, "r": 10, "t": 10, "b": 60},
         )
     )
@@ -210,8 +214,12 @@ def _unit_chart(unit: str, rows: list[dict[str, Any]], chart_id: str) -> Chart:
     return Chart(chart_id, title, caption, _figure(fig), columns, table)
 
 
+def _short(name: str, limit: int = 30) -> str:
+    """Axis labels stay short on a phone; the full name is in the hover text and the table."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def _claim_label(metric: dict[str, Any], index: int) -> str:
     who = metric.get("claimant") or metric.get("source_publisher") or "source"
     year = metric["stated_on"].year if metric.get("stated_on") else None
-    short = who if len(who) <= 38 else who[:36] + "…"
-    return f"{index}. {short}" + (f" ({year})" if year else "")
+    return f"{index}. {_short(who)}" + (f" ({year})" if year else "")

@@ -147,6 +147,8 @@ def test_screenshots(browser, live_server: str, width: int) -> None:  # type: ig
         page.goto(f"{live_server}{path}", wait_until="networkidle")
         for plot in page.query_selector_all("[data-chart]"):
             plot.wait_for_selector("svg.main-svg")
+        if page.query_selector("#map-plot, #location-plot"):
+            page.wait_for_selector(".geo .countries path, .geo .land path")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=width > 400)
         # No horizontal scrolling at any width.
         overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")

@@ -1,0 +1,68 @@
+"""Security headers on every response, errors and static files included; no server banner."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import PROJECT_ROOT
+
+VENDOR = PROJECT_ROOT / "static" / "vendor"
+PATHS = [
+    ("/", 200),
+    ("/projects", 200),
+    ("/projects?sector=no-such-sector", 422),
+    ("/projects/no-such-project", 404),
+    ("/no/such/page", 404),
+    ("/api/v1/projects?page=0", 422),
+    ("/api/v1/projects/no-such-project", 404),
+    ("/healthz", 200),
+]
+
+
+@pytest.mark.parametrize(("path", "status"), PATHS)
+def test_headers_on_every_response(client: TestClient, path: str, status: int) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"]
+    assert response.headers["permissions-policy"]
+    assert "server" not in response.headers
+    body = response.text
+    assert "Traceback" not in body and "SELECT " not in body
+
+
+def test_unknown_method_is_a_clear_4xx(client: TestClient) -> None:
+    response = client.post("/projects")
+    assert response.status_code == 405
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def _checksums() -> dict[str, str]:
+    lines = (VENDOR / "CHECKSUMS.sha256").read_text().splitlines()
+    return {
+        name.strip(): digest for digest, name in (line.split(maxsplit=1) for line in lines if line)
+    }
+
+
+def test_vendored_files_match_their_checksums() -> None:
+    recorded = _checksums()
+    present = {
+        str(p.relative_to(VENDOR)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(VENDOR.rglob("*"))
+        if p.is_file() and p.name != "CHECKSUMS.sha256"
+    }
+    assert present == recorded
+
+
+def test_vendored_assets_name_their_version() -> None:
+    for folder in (p for p in VENDOR.iterdir() if p.is_dir()):
+        files = [f.name for f in Path(folder).rglob("*")]
+        assert any(ch.isdigit() for name in files for ch in name) or "VERSION" in files, folder
+        assert any(name.startswith("LICENSE") for name in files), folder

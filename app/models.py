@@ -194,7 +194,7 @@ class Project(SQLModel, table=True):
     __table_args__ = (
         Index("ix_project_technology_status", "technology_slug", "status"),
         # Catalogue default order within a technology: a page is read in index order.
-        Index("ix_project_technology_name", "technology_slug", "name"),
+        Index("ix_project_technology_name", "technology_slug", "name", "slug"),
         Index("ix_project_sector_status", "sector_slug", "status"),
     )
 

@@ -17,7 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # A one-technology catalogue page sorted by name is read in index order (bench: issue 6).
-    op.create_index("ix_project_technology_name", "project", ["technology_slug", "name"])
+    op.create_index("ix_project_technology_name", "project", ["technology_slug", "name", "slug"])
 
 
 def downgrade() -> None:

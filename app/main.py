@@ -29,12 +29,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = build_engine(settings, create_dir=False)
     check_database(app.state.engine)
     from app.api import routes as api_routes
-    from app.web import exports, pages, static
+    from app.web import errors, exports, pages, static
 
     static.mount(app)
     app.include_router(api_routes.router)
     app.include_router(exports.router)
     app.include_router(pages.router)
+    errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

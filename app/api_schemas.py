@@ -24,6 +24,7 @@ from app.models import (
     SourceKind,
     StatementForm,
 )
+from app.queries.checks import CheckView, ExpectedOnly
 from app.schemas import PAGE_MAX, PER_PAGE_MAX, FacetValue, ProjectSummary
 
 # ---------------------------------------------------------------- references
@@ -162,6 +163,64 @@ class LocationOut(BaseModel):
     )
 
 
+# ---------------------------------------------------------------- claim checks
+# The view models of app/queries/checks.py, documented for the API: the descriptions below fill
+# the fields that have none there, so /docs explains every field.
+
+CHECK_FIELD_DOCS = {
+    "project_slug": "Slug of the project the claim is about",
+    "project_name": "Name of the project",
+    "check_label": "What the check computes, in words",
+    "verdict": "consistent, above_range, below_range or not_checkable",
+    "expected_low": "Low end of the range the sourced inputs imply",
+    "expected_high": "High end of the range the sourced inputs imply",
+    "expected_unit": "Unit of the expected range (e.g. t/yr)",
+    "claim_kind": "Kind of the claimed figure (emissions_avoided, ...)",
+    "claim_value": "The claimed value as stated",
+    "claim_value_high": "Upper end of a claimed range",
+    "claim_qualifier": "exact, about, over, under or up_to, as worded",
+    "claim_period": "annual, cumulative, one_off or unspecified",
+    "claim_baseline": "What the claim says the saving is measured against",
+    "claim_scope": "operational, lifecycle, direct or unspecified",
+    "claimant": "Who made the claim, as text",
+    "stated_on": "Date the claim was made",
+    "source_slug": "Source of the claim",
+    "source_title": "Title of the claim's source",
+    "source_url": "Address of the claim's source",
+    "inputs": "Every input of the computation with its value, unit and source",
+    "low": "Low end of the expected range",
+    "high": "High end of the expected range",
+    "unit": "Unit of the range",
+    "note": "What the range is and why there is no verdict",
+    "arithmetic": "The computation, line by line",
+}
+
+
+def _describe(schema: dict[str, Any]) -> None:
+    for name, spec in schema.get("properties", {}).items():
+        if not spec.get("description") and name in CHECK_FIELD_DOCS:
+            spec["description"] = CHECK_FIELD_DOCS[name]
+
+
+class ClaimCheckOut(CheckView):
+    """One emission claim checked under one reading of its wording, with the arithmetic and the
+    source of every input."""
+
+    model_config = ConfigDict(json_schema_extra=_describe)
+
+
+class ExpectedRangeOut(ExpectedOnly):
+    """The range a project's activity data imply when it has no claim to compare with."""
+
+    model_config = ConfigDict(json_schema_extra=_describe)
+
+
+class RelatedProject(ProjectRef):
+    """A project of the same technology or sector."""
+
+    technology: SectorRef = Field(description="Its technology")
+
+
 class ProjectDetail(BaseModel):
     """A project with everything known about it and where each fact comes from."""
 
@@ -193,6 +252,18 @@ class ProjectDetail(BaseModel):
     )
     sources: list[SourceOut] = Field(
         default_factory=list, description="Every source cited for the project, its figures"
+    )
+    checks: list[ClaimCheckOut] = Field(
+        default_factory=list, description="Plausibility check of each emission claim"
+    )
+    no_claim: str | None = Field(
+        default=None, description="Said when the project has no emission claim to check"
+    )
+    expected_without_claim: ExpectedRangeOut | None = Field(
+        default=None, description="Range the project's data imply when there is no claim"
+    )
+    related: list[RelatedProject] = Field(
+        default_factory=list, description="Projects of the same technology, then the same sector"
     )
 
 

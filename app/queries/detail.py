@@ -1,5 +1,5 @@
-"""One project with everything its page shows: facts, parties, metrics with sources, statements,
-related projects; and the small lookups behind country and sector pages."""
+"""The one query layer behind project, statement, country and sector pages and the JSON API:
+each function returns a typed response model of app/api_schemas.py."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from sqlmodel import Session
 
 from app import models as m
 from app.api_schemas import (
+    ClaimCheckOut,
     CountryDetail,
     CountryRef,
     CountrySummary,
+    ExpectedRangeOut,
     LocationOut,
     MetricOut,
     MetricPage,
@@ -24,6 +26,7 @@ from app.api_schemas import (
     PersonRef,
     ProjectDetail,
     ProjectRef,
+    RelatedProject,
     SectorDetail,
     SectorRef,
     SectorSummary,
@@ -31,8 +34,8 @@ from app.api_schemas import (
     StatementOut,
     StatementPage,
 )
+from app.queries.checks import checks_for_project
 from app.queries.projects import UnknownFilterValue, list_projects, vocabulary
-from app.queries.statements import statement_rows
 from app.schemas import PAGE_MAX, PER_PAGE_MAX, FacetValue, ProjectFilter
 
 P = m.Project.__table__  # type: ignore[attr-defined]
@@ -45,76 +48,11 @@ SO = m.Source.__table__  # type: ignore[attr-defined]
 S = m.Sector.__table__  # type: ignore[attr-defined]
 
 
-def project_detail(session: Session, *, slug: str) -> dict[str, Any] | None:
-    """The project `slug` with its facts, parties, metrics, statements and related projects."""
-    conn = session.connection()
-    row = conn.execute(select(P).where(P.c.slug == slug)).mappings().first()
-    if row is None:
-        return None
-    project = dict(row)
-    sectors = vocabulary(session)["sectors"]
-    project["technology_name"] = sectors.get(project["technology_slug"], ("", None))[0]
-    project["sector_name"] = sectors.get(project["sector_slug"], ("", None))[0]
-    project["countries"] = _countries(session, slug)
-    project["parties"] = _parties(session, slug)
-    project["metrics"] = project_metrics(session, slug=slug)
-    project["statements"] = statement_rows(session, project=[slug])
-    project["related"] = related_projects(session, project=project)
-    project["location_source"] = _source(session, project["location_source_slug"])
-    return project
-
-
-def project_metrics(session: Session, *, slug: str) -> list[dict[str, Any]]:
-    """The project's metrics with their sources, grouped by kind."""
-    statement = (
-        select(
-            MT,
-            SO.c.title.label("source_title"),
-            SO.c.publisher.label("source_publisher"),
-            SO.c.url.label("source_url"),
-            SO.c.published_on.label("source_published_on"),
-        )
-        .join(SO, SO.c.slug == MT.c.source_slug)
-        .where(MT.c.project_slug == slug)
-        .order_by(MT.c.kind, MT.c.stated_on.is_(None), MT.c.stated_on, MT.c.slug)
-    )
-    return [dict(r) for r in session.connection().execute(statement).mappings()]
-
-
-def related_projects(
-    session: Session, *, project: dict[str, Any], limit: int = 6
-) -> list[dict[str, Any]]:
-    """Projects of the same technology first, then of the same sector."""
-    same_sector = (
-        select(P.c.slug, P.c.name, P.c.technology_slug, P.c.kind)
-        .where(P.c.sector_slug == project["sector_slug"], P.c.slug != project["slug"])
-        .order_by((P.c.technology_slug != project["technology_slug"]), P.c.name)
-        .limit(limit)
-    )
-    return [dict(r) for r in session.connection().execute(same_sector).mappings()]
-
-
-def country(session: Session, *, iso3: str) -> dict[str, Any] | None:
+def _country_row(session: Session, iso3: str) -> dict[str, Any] | None:
     """A country by ISO3 code (any case)."""
     row = session.connection().execute(select(C).where(C.c.iso3 == iso3.upper())).mappings()
     found = row.first()
     return dict(found) if found else None
-
-
-def sector(session: Session, *, slug: str) -> dict[str, Any] | None:
-    """A sector or technology, with its technologies or its parent."""
-    conn = session.connection()
-    found = conn.execute(select(S).where(S.c.slug == slug)).mappings().first()
-    if found is None:
-        return None
-    result = dict(found)
-    children = conn.execute(
-        select(S.c.slug, S.c.name).where(S.c.parent_slug == slug).order_by(S.c.position, S.c.name)
-    ).mappings()
-    result["children"] = [dict(c) for c in children]
-    parent = result["parent_slug"]
-    result["parent_name"] = vocabulary(session)["sectors"].get(parent, ("", None))[0]
-    return result
 
 
 def _countries(session: Session, slug: str) -> list[dict[str, Any]]:
@@ -127,27 +65,9 @@ def _countries(session: Session, slug: str) -> list[dict[str, Any]]:
     return [dict(r) for r in session.connection().execute(statement).mappings()]
 
 
-def _parties(session: Session, slug: str) -> list[dict[str, Any]]:
-    statement = (
-        select(PP.c.role, PP.c.note, O.c.slug, O.c.name, O.c.kind)
-        .join(O, O.c.slug == PP.c.organization_slug)
-        .where(PP.c.project_slug == slug)
-        .order_by(PP.c.role, O.c.name)
-    )
-    return [dict(r) for r in session.connection().execute(statement).mappings()]
-
-
-def _source(session: Session, slug: str | None) -> dict[str, Any] | None:
-    if not slug:
-        return None
-    found = session.connection().execute(select(SO).where(SO.c.slug == slug)).mappings().first()
-    return dict(found) if found else None
-
-
-# ================================================================ typed records (JSON API)
-# The functions below return the response models of app/api_schemas.py; the JSON API and the
-# exports call them. Unknown filter values raise UnknownFilterValue (422); unknown slugs give
-# None (404).
+# The functions below return the response models of app/api_schemas.py; the pages, the JSON API
+# and the exports all call them. Unknown filter values raise UnknownFilterValue (422); unknown
+# slugs give None (404).
 
 PS = m.ProjectSource.__table__  # type: ignore[attr-defined]
 PER = m.Person.__table__  # type: ignore[attr-defined]
@@ -527,10 +447,11 @@ def _party_records(session: Session, slug: str) -> list[PartyOut]:
         .all()
     )
     orgs = _organizations(session, (r["organization_slug"] for r in rows))
-    return [
+    parties = [
         PartyOut(organization=orgs[r["organization_slug"]], role=r["role"], note=r["note"])
         for r in rows
     ]
+    return sorted(parties, key=lambda p: (p.role, p.organization.name))
 
 
 PROJECT_FIELDS = (
@@ -549,7 +470,9 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
     vocab = vocabulary(session)
     metrics = _metric_rows(
         session,
-        _metric_select().where(MT.c.project_slug == slug).order_by(MT.c.kind, MT.c.slug),
+        _metric_select()
+        .where(MT.c.project_slug == slug)
+        .order_by(MT.c.kind, MT.c.stated_on.is_(None), MT.c.stated_on, MT.c.slug),
     )
     statement_slugs = list(
         conn.execute(
@@ -566,6 +489,7 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
     if location and location.source:
         cited.append(location.source.slug)
     sources = sorted(_sources(session, cited).values(), key=lambda s: (s.publisher, s.title))
+    checks = checks_for_project(session, slug=slug)
     return ProjectDetail(
         **{name: row[name] for name in PROJECT_FIELDS},
         sector=_sector_ref(vocab, row["sector_slug"]),
@@ -576,7 +500,32 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
         metrics=metrics,
         statements=statements,
         sources=sources,
+        checks=[ClaimCheckOut.model_validate(c.model_dump()) for c in checks.checks],
+        no_claim=checks.no_claim,
+        expected_without_claim=(
+            ExpectedRangeOut.model_validate(checks.expected_without_claim.model_dump())
+            if checks.expected_without_claim
+            else None
+        ),
+        related=related_projects(session, slug=slug),
     )
+
+
+def related_projects(session: Session, *, slug: str, limit: int = 6) -> list[RelatedProject]:
+    """Projects of the same technology first, then of the same sector, by name."""
+    me = select(P.c.sector_slug, P.c.technology_slug).where(P.c.slug == slug).subquery()
+    statement = (
+        select(P.c.slug, P.c.name, P.c.technology_slug)
+        .join(me, me.c.sector_slug == P.c.sector_slug)
+        .where(P.c.slug != slug)
+        .order_by(P.c.technology_slug != me.c.technology_slug, P.c.name)
+        .limit(limit)
+    )
+    vocab = vocabulary(session)
+    return [
+        RelatedProject(slug=s, name=name, technology=_sector_ref(vocab, technology))
+        for s, name, technology in session.connection().execute(statement)
+    ]
 
 
 # ---------------------------------------------------------------- countries
@@ -606,7 +555,7 @@ def list_countries(session: Session) -> list[CountrySummary]:
 
 def country_detail(session: Session, *, iso3: str) -> CountryDetail | None:
     """A country (any ISO3, even one without projects) with its projects and sector counts."""
-    found = country(session, iso3=iso3)
+    found = _country_row(session, iso3)
     if found is None:
         return None
     code = found["iso3"]

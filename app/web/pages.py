@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 from starlette.responses import Response
 
 from app import charts
+from app.api_schemas import MetricOut, ProjectDetail, StatementFilter
+from app.charts_checks import claimed_vs_expected_figure, comparable
+from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.queries import detail, stats
+from app.queries.checks import CheckView, all_checks
 from app.queries.projects import (
     FACETS,
     UnknownFilterValue,
     all_matching_slugs,
     list_projects,
     vocabulary,
-)
-from app.queries.statements import (
-    count_statements,
-    statement_rows,
-    statement_vocabulary,
-    validate_statement_filter,
 )
 from app.schemas import ProjectFilter, SortKey
 from app.web import filters
@@ -45,6 +47,8 @@ SORT_LABELS = {
 }
 SINGLE_FIELDS = ("q", "sort", "page", "per_page")
 STATEMENT_FIELDS = ("organization", "project", "sector")
+Query = TypeVar("Query", bound=BaseModel)
+METHODOLOGY_CHECKS = PROJECT_ROOT / "docs" / "methodology-checks.md"
 
 
 class BadQuery(ValueError):
@@ -53,14 +57,25 @@ class BadQuery(ValueError):
 
 def parse_project_filter(request: Request) -> ProjectFilter:
     """The catalogue filter from the query string; BadQuery names what is wrong."""
+    return _parse(request, ProjectFilter, FACETS, SINGLE_FIELDS)
+
+
+def parse_statement_filter(request: Request) -> StatementFilter:
+    """The statement filter (the API's own query model) from the query string."""
+    return _parse(request, StatementFilter, STATEMENT_FIELDS, ("page", "per_page"))
+
+
+def _parse(
+    request: Request, model: type[Query], lists: Sequence[str], singles: Sequence[str]
+) -> Query:
     params = request.query_params
-    unknown = sorted(set(params) - set(FACETS) - set(SINGLE_FIELDS))
+    unknown = sorted(set(params) - set(lists) - set(singles))
     if unknown:
         raise BadQuery(f"unknown query parameter {unknown[0]!r}")
-    data: dict[str, Any] = {key: [v for v in params.getlist(key) if v] for key in FACETS}
-    data.update({key: params[key] for key in SINGLE_FIELDS if params.get(key)})
+    data: dict[str, Any] = {key: [v for v in params.getlist(key) if v] for key in lists}
+    data.update({key: params[key] for key in singles if params.get(key)})
     try:
-        return ProjectFilter.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"][:1])
@@ -85,19 +100,54 @@ def healthz(session: SessionDep) -> JSONResponse:
 
 @router.get("/")
 def overview(request: Request, session: SessionDep) -> Response:
-    """Headline figures, the claims chart, the map, latest statements, headline projects."""
+    """Headline figures, the claims and checks charts, the map, latest statements, headlines."""
     names = _sector_names(session)
     context = {
         "figures": stats.headline_figures(session),
         "claims_chart": charts.claims_by_project(
             stats.claimed_reductions(session), sector_names=names
         ),
+        "checks_chart": checks_chart(all_checks(session)),
         "map_chart": charts.project_map(stats.project_locations(session), sector_names=names),
-        "statements": stats.latest_statements(session, limit=5),
+        "statements": detail.list_statements(session, per_page=5).items,
         "headline": stats.headline_projects(session),
         "sector_names": names,
     }
     return render(request, "overview.html", context)
+
+
+def checks_chart(checks: Sequence[CheckView], *, chart_id: str = "checks") -> charts.Chart:
+    """Claimed versus expected annual CO2 (app/charts_checks.py) with its caption and table."""
+    rows = comparable(checks)
+    figure = claimed_vs_expected_figure(rows) if rows else None
+    if figure:
+        # The figure's heading is the chart's caption title here; keep the plot area for data.
+        figure["layout"].pop("title", None)
+        figure["layout"].update(margin={"l": 10, "r": 10, "t": 10, "b": 40}, font=charts.FONT)
+        figure["layout"].update(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
+    table = [
+        [
+            c.project_name,
+            c.metric_slug.split("/", 1)[-1],
+            c.reading,
+            c.claim_canonical_value,
+            c.expected_low,
+            c.expected_high,
+            c.verdict_label,
+        ]
+        for c in rows
+    ]
+    return charts.Chart(
+        id=chart_id,
+        title="Claimed versus expected annual CO2 reductions",
+        caption="Each dot is a claim in tonnes of CO2 a year; the bar is the range the project's "
+        "own activity data and sourced emission factors imply. Only annual tonnes claims that "
+        "can be checked are shown; the project pages show the arithmetic.",
+        figure=figure,
+        columns=["Project", "Claim", "Reading", "Claimed t/yr", "Expected low", "Expected high"]
+        + ["Verdict"],
+        rows=table,
+    )
 
 
 @router.get("/projects")
@@ -126,87 +176,95 @@ def catalogue(request: Request, session: SessionDep) -> Response:
 
 @router.get("/projects/{slug}")
 def project_page(request: Request, session: SessionDep, slug: str) -> Response:
-    """One project: facts, location, metrics with sources, claim charts, statements, related."""
-    project = detail.project_detail(session, slug=slug)
+    """One project: facts, location, metrics with verdicts and sources, statements, related."""
+    project = detail.project_record(session, slug=slug)
     if project is None:
         return _error(request, 404, "Project not found", f"No project has the slug {slug!r}.")
     names = _sector_names(session)
-    location = [project] if project["latitude"] is not None else []
     context = {
         "project": project,
-        "metric_charts": charts.metric_charts(project["metrics"]),
-        "map_chart": charts.project_map(location, sector_names=names, chart_id="location"),
+        "metric_charts": charts.metric_charts([_chart_row(m) for m in project.metrics]),
+        "map_chart": charts.project_map(
+            _location_rows(project), sector_names=names, chart_id="location"
+        ),
         "sector_names": names,
     }
     return render(request, "project.html", context)
 
 
+def _chart_row(metric: MetricOut) -> dict[str, Any]:
+    # app/charts.py takes flat rows: the source's title and publisher beside the figure.
+    row = metric.model_dump()
+    return {**row, "source_title": metric.source.title, "source_publisher": metric.source.publisher}
+
+
+def _location_rows(project: ProjectDetail) -> list[dict[str, Any]]:
+    where = project.location
+    if where is None or where.latitude is None or where.longitude is None:
+        return []
+    return [
+        {
+            "name": project.name,
+            "sector_slug": project.sector.slug,
+            "latitude": where.latitude,
+            "longitude": where.longitude,
+            "location_precision": where.precision,
+        }
+    ]
+
+
 @router.get("/statements")
 def statements(request: Request, session: SessionDep) -> Response:
-    """Who said what: statements filtered by organisation, project and sector."""
-    params = request.query_params
-    unknown = sorted(set(params) - set(STATEMENT_FIELDS))
-    chosen = {key: [v for v in params.getlist(key) if v] for key in STATEMENT_FIELDS}
+    """Who said what: statements filtered by organisation, project and sector, a page at a time."""
     try:
-        if unknown:
-            raise BadQuery(f"unknown query parameter {unknown[0]!r}")
-        validate_statement_filter(session, **chosen)
+        statement_filter = parse_statement_filter(request)
+        page = detail.list_statements(session, **statement_filter.model_dump())
     except (BadQuery, UnknownFilterValue) as error:
         return _error(request, 422, "Unknown filter value", str(error))
-    context = {
-        "statements": statement_rows(
-            session,
-            organization=chosen["organization"],
-            project=chosen["project"],
-            sector=chosen["sector"],
-        ),
-        "total": count_statements(session),
-        "chosen": chosen,
-        "choices": statement_vocabulary(session),
-        "sectors": vocabulary(session)["sectors"],
-    }
+    chosen = statement_filter.model_dump(include=set(STATEMENT_FIELDS))
+    query = [(key, value) for key in STATEMENT_FIELDS for value in chosen[key]]
+    context = {"page": page, "query": query}
     return render(request, "statements.html", context, block="statement_results")
 
 
 @router.get("/countries/{iso3}")
 def country_page(request: Request, session: SessionDep, iso3: str) -> Response:
     """A country's projects with a chart of their claimed reductions."""
-    found = detail.country(session, iso3=iso3)
+    found = detail.country_detail(session, iso3=iso3)
     if found is None:
         return _error(request, 404, "Country not found", f"No country has the code {iso3!r}.")
-    project_filter = ProjectFilter(country=[found["iso3"]], per_page=200)
-    return _group_page(request, session, project_filter, {"country": found})
+    return _group_page(request, session, {"country": found, "group": found})
 
 
 @router.get("/sectors/{slug}")
 def sector_page(request: Request, session: SessionDep, slug: str) -> Response:
     """A sector or technology with its projects and a chart of their claimed reductions."""
-    found = detail.sector(session, slug=slug)
+    found = detail.sector_detail(session, slug=slug)
     if found is None:
         return _error(request, 404, "Sector not found", f"No sector has the slug {slug!r}.")
-    project_filter = ProjectFilter(sector=[slug], per_page=200)
-    return _group_page(request, session, project_filter, {"sector": found})
+    return _group_page(request, session, {"sector": found, "group": found})
 
 
-def _group_page(
-    request: Request, session: SessionDep, project_filter: ProjectFilter, extra: dict[str, Any]
-) -> Response:
-    page = list_projects(session, filters=project_filter, with_facets=False)
+def _group_page(request: Request, session: SessionDep, context: dict[str, Any]) -> Response:
     names = _sector_names(session)
-    slugs = [p.slug for p in page.items]
-    context = {
-        "page": page,
-        "filter": project_filter,
+    slugs = [p.slug for p in context["group"].projects]
+    context |= {
         "claims_chart": charts.claims_by_project(
             stats.claimed_reductions(session, slugs=slugs), sector_names=names
         ),
         "sector_names": names,
-        **extra,
     }
     return render(request, "group.html", context)
 
 
 @router.get("/methodology")
 def methodology(request: Request) -> Response:
-    """How claims are recorded: bases, units, sources and what the sums leave out."""
-    return render(request, "methodology.html", {})
+    """How claims are recorded and checked: bases, units, sources, sums and the claim checks."""
+    return render(request, "methodology.html", {"checks_html": methodology_checks_html()})
+
+
+@lru_cache(maxsize=1)
+def methodology_checks_html() -> Markup:
+    """docs/methodology-checks.md as HTML (raw HTML in the Markdown is escaped, not passed on)."""
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return Markup(renderer.render(METHODOLOGY_CHECKS.read_text(encoding="utf-8")))

@@ -62,7 +62,7 @@ def test_static_assets_are_versioned_cached_and_compressed(client: TestClient) -
     page = soup(client.get("/projects"))
     sources = [s["src"] for s in page.find_all("script", src=True)]
     assert any("vendor/htmx/htmx-2.0." in s for s in sources)
-    assert any("vendor/plotly/plotly-bri-" in s for s in sources)
+    assert any("vendor/plotly/plotly-" in s and ".min.js" in s for s in sources)
     for src in sources:
         assert "?v=" in src
         response = client.get(src, headers={"Accept-Encoding": "gzip"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from fastapi import Request
@@ -39,4 +40,16 @@ def render(
         request, template, context, status_code=status_code, block_name=fragment
     )
     response.headers["Vary"] = "HX-Request, Accept-Encoding"
+    return with_etag(request, response) if status_code == 200 else response
+
+
+def with_etag(request: Request, response: Response) -> Response:
+    """Weak ETag of the body; 304 when If-None-Match has it. `no-cache`: always revalidate."""
+    etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": response.headers["Vary"]}
+    given = request.headers.get("if-none-match", "")
+    # Weak comparison (RFC 9110 8.8.3.2): the W/ prefix does not count.
+    if etag.removeprefix("W/") in {tag.strip().removeprefix("W/") for tag in given.split(",")}:
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
     return response

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -118,24 +119,15 @@ def overview(request: Request, session: SessionDep) -> Response:
 
 def checks_chart(checks: Sequence[CheckView], *, chart_id: str = "checks") -> charts.Chart:
     """Claimed versus expected annual CO2 (app/charts_checks.py) with its caption and table."""
-    rows = comparable(checks)
+    rows = cast(list[CheckView], comparable(checks))  # a filter: the items are ours
+    labels = _check_labels(rows)
     figure = claimed_vs_expected_figure(rows) if rows else None
     if figure:
-        # The figure's heading is the chart's caption title here; keep the plot area for data.
-        figure["layout"].pop("title", None)
-        figure["layout"].update(margin={"l": 10, "r": 10, "t": 10, "b": 40}, font=charts.FONT)
-        figure["layout"].update(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)")
-    table = [
-        [
-            c.project_name,
-            c.metric_slug.split("/", 1)[-1],
-            c.reading,
-            c.claim_canonical_value,
-            c.expected_low,
-            c.expected_high,
-            c.verdict_label,
-        ]
-        for c in rows
+        _fit_checks_figure(figure, labels, rows)
+    table: list[list[Any]] = [
+        [label, c.project_name, c.metric_slug.split("/", 1)[-1], c.reading]
+        + [c.claim_canonical_value, c.expected_low, c.expected_high, c.verdict_label]
+        for label, c in zip(labels, rows, strict=True)
     ]
     return charts.Chart(
         id=chart_id,
@@ -144,9 +136,43 @@ def checks_chart(checks: Sequence[CheckView], *, chart_id: str = "checks") -> ch
         "own activity data and sourced emission factors imply. Only annual tonnes claims that "
         "can be checked are shown; the project pages show the arithmetic.",
         figure=figure,
-        columns=["Project", "Claim", "Reading", "Claimed t/yr", "Expected low", "Expected high"]
-        + ["Verdict"],
+        columns=["Chart label", "Project", "Claim", "Reading", "Claimed t/yr"]
+        + ["Expected low", "Expected high", "Verdict"],
         rows=table,
+    )
+
+
+def _check_labels(rows: Sequence[CheckView]) -> list[str]:
+    """Short axis labels, 'Karot Hydropower Project 3': the project and its claim's number."""
+    totals = Counter(c.project_slug for c in rows)
+    seen: Counter[str] = Counter()
+    labels = []
+    for check in rows:
+        seen[check.project_slug] += 1
+        name = check.project_name
+        name = name if len(name) <= 26 else name[:25].rstrip() + "…"
+        number = seen[check.project_slug] if totals[check.project_slug] > 1 else ""
+        labels.append(f"{name} {number}".rstrip())
+    return labels
+
+
+def _fit_checks_figure(
+    figure: dict[str, Any], labels: list[str], rows: Sequence[CheckView]
+) -> None:
+    # Long labels squeezed the plot: short ones on the axis, the full claim in the hover text.
+    # The heading is the chart's caption title here, and the legend sits above the plot.
+    full = [f"{c.project_name}: {c.metric_slug.split('/', 1)[-1]} ({c.reading})" for c in rows]
+    for trace in figure["data"]:
+        trace.update(y=labels, text=full)
+        trace["hovertemplate"] = "%{text}<br>" + trace["hovertemplate"]
+    layout = figure["layout"]
+    layout.pop("title", None)
+    layout.update(
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        font=charts.FONT,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
     )
 
 

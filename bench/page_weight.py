@@ -161,6 +161,12 @@ def _record(page: Any, path: str, label: str) -> Visit:
     cdp.on("Network.requestServedFromCache", on_cache)
     cdp.on("Network.loadingFinished", on_finished)
     page.goto(path, wait_until="networkidle")
+    # Chromium fetches the favicon on its own schedule after the load; let it land (and be
+    # cached) as a real visitor's would, rather than cancel it by navigating away.
+    for _ in range(100):
+        if any(r.url.endswith("/favicon.svg") for r in visit.resources):
+            break
+        page.wait_for_timeout(50)
     # Memory-cache hits raise no network events at all: count them from the page's own view.
     for entry in page.evaluate(
         "performance.getEntriesByType('resource').map(e => ({url: e.name, size: e.transferSize}))"

@@ -12,12 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.config import PROJECT_ROOT
-from app.loader import load_paths
 from app.main import create_app
 from tests.conftest import settings_for
 
-MINI = PROJECT_ROOT / "tests" / "data" / "mini"
 SECRET = "SELECT password FROM users -- secret-detail"
 
 
@@ -27,8 +24,7 @@ def _explode() -> None:
 
 @pytest.fixture
 def app(engine: Engine, db_url: str) -> FastAPI:
-    """The real app on the mini dataset, plus two test-only routes that raise."""
-    load_paths(engine, [MINI])
+    """The real app on a migrated, empty database, plus two test-only routes that raise."""
     app = create_app(settings_for(db_url))
     app.add_api_route("/test-only/explode", _explode)
     app.add_api_route("/api/v1/test-only/explode", _explode)
@@ -101,7 +97,7 @@ def test_unexpected_exception_is_our_500_page(web: TestClient) -> None:
     [
         ("GET", "/api/v1/no-such-endpoint", 404),
         ("POST", "/api/v1/projects", 405),
-        ("DELETE", "/api/v1/projects/test-hydro", 405),
+        ("DELETE", "/api/v1/projects/any-project", 405),
         ("GET", "/api/v1/test-only/explode", 500),
     ],
 )

@@ -11,18 +11,22 @@ import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.http import CORS_HEADERS, describe_validation
 from app.web.security import SECURITY_HEADERS
 from app.web.templating import render
 
 log = logging.getLogger(__name__)
+
+DOWNLOAD_SUFFIXES = (".csv", ".geojson", ".json", ".zip")
 
 TITLES = {
     400: "Bad request",
@@ -38,8 +42,9 @@ SERVER_ERROR_MESSAGE = (
 
 
 def wants_json(request: Request) -> bool:
-    """The JSON API answers errors in JSON; every other path gets the HTML error page."""
-    return request.url.path.startswith("/api/")
+    """The JSON API and the downloads answer errors in JSON; pages get the HTML error page."""
+    path = request.url.path
+    return path.startswith("/api/") or path.endswith(DOWNLOAD_SUFFIXES)
 
 
 def error_response(
@@ -104,8 +109,29 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
     return response
 
 
+NUL_MESSAGE = "Addresses and parameters may not contain NUL characters."
+
+
+class RefuseNul:
+    """422 for a NUL anywhere in the path or query, before any route runs: PostgreSQL refuses
+    NUL in text, so without this a page looking the value up would fail with a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"\x00" in unquote_to_bytes(scope["query_string"])
+        ):
+            response = error_response(Request(scope), 422, NUL_MESSAGE)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on `app`."""
+    """Register the handlers on `app`, and the NUL guard as the innermost middleware."""
+    app.add_middleware(RefuseNul)
     handlers: dict[Any, Any] = {
         StarletteHTTPException: handle_http,
         RequestValidationError: handle_validation,

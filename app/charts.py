@@ -41,6 +41,12 @@ class Chart:
     figure: dict[str, Any] | None
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
+    data_url: str | None = None  # every row behind a bounded chart, e.g. a CSV download
+
+    @property
+    def is_map(self) -> bool:
+        """Whether the figure draws on a world map (the page then supplies the topojson)."""
+        return any(t.get("type") == "scattergeo" for t in (self.figure or {}).get("data", []))
 
     @property
     def json(self) -> str:
@@ -66,14 +72,28 @@ def _figure(fig: go.Figure) -> dict[str, Any]:
 
 
 def claims_by_project(
-    rows: list[dict[str, Any]], *, sector_names: dict[str, str], chart_id: str = "claims"
+    rows: list[dict[str, Any]],
+    *,
+    sector_names: dict[str, str],
+    chart_id: str = "claims",
+    total: int | None = None,
+    data_url: str | None = None,
 ) -> Chart:
-    """Horizontal bars of each project's largest annual CO2 claim, coloured by sector."""
+    """Horizontal bars of each project's largest annual CO2 claim, coloured by sector.
+
+    `rows` may be the largest claims only: `total` is how many there are in all, said in the
+    caption, and `data_url` where all of them can be downloaded."""
     title = "Claimed annual CO2 reductions by project"
     caption = (
         "Largest annual reduction each project's sources claim, in tonnes of CO2 a year. "
         "Claims, not verified savings. Projects without an annual tonnes claim are not shown."
     )
+    if total is not None and total > len(rows):
+        title = f"Largest {len(rows)} claimed annual CO2 reductions"
+        caption = (
+            f"The largest {len(rows)} of {total:,} claims: {caption} "
+            "The download has every project."
+        )
     columns = ["Project", "Sector", "Claimed t CO2/yr"]
     table = [
         [
@@ -84,7 +104,7 @@ def claims_by_project(
         for r in rows
     ]
     if not rows:
-        return Chart(chart_id, title, caption, None, columns, table)
+        return Chart(chart_id, title, caption, None, columns, table, data_url)
     fig = go.Figure()
     ordered = list(reversed(rows))  # largest at the top of a horizontal bar chart
     for sector in dict.fromkeys(r["sector_slug"] for r in ordered):
@@ -111,7 +131,7 @@ def claims_by_project(
         )
     )
     fig.update_yaxes(automargin=True)
-    return Chart(chart_id, title, caption, _figure(fig), columns, table)
+    return Chart(chart_id, title, caption, _figure(fig), columns, table, data_url)
 
 
 def project_map(
@@ -163,6 +183,52 @@ def project_map(
     )
     fig.update_layout(_layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}))
     return Chart(chart_id, title, caption, _figure(fig), columns, table)
+
+
+def country_map(
+    rows: list[dict[str, Any]], *, located: int, chart_id: str = "map", data_url: str | None = None
+) -> Chart:
+    """Located projects counted per country: one bubble per country (at the country's centre,
+    from the map's own country shapes), its area proportional to the count."""
+    title = "Where the projects are"
+    caption = (
+        f"{located:,} projects have coordinates: too many to draw one by one, so each bubble is "
+        "a country, sized by how many of them it has (a project in two countries counts in "
+        "both). Projects without a location are not counted."
+    )
+    columns = ["Country", "ISO code", "Projects with coordinates"]
+    table = [[r["name"], r["iso3"], r["projects"]] for r in rows]
+    if not rows:
+        return Chart(chart_id, title, caption, None, columns, table, data_url)
+    biggest = max(r["projects"] for r in rows)
+    fig = go.Figure()
+    fig.add_scattergeo(
+        locations=[r["iso3"] for r in rows],
+        locationmode="ISO-3",
+        text=[r["name"] for r in rows],
+        customdata=[r["projects"] for r in rows],
+        mode="markers",
+        marker={
+            "size": [r["projects"] for r in rows],
+            "sizemode": "area",
+            "sizeref": 2.0 * biggest / 40**2,  # the largest bubble 40 px across
+            "sizemin": 3,
+            "color": SECTOR_COLOURS["environment"],
+            "line": {"width": 1, "color": "#0072B2"},
+        },
+        name="projects per country",
+        hovertemplate="%{text}: %{customdata:,} projects<extra></extra>",
+    )
+    fig.update_geos(
+        projection_type="natural earth",
+        showcountries=True,
+        countrycolor="#bbbbbb",
+        showland=True,
+        landcolor="#f1efe8",
+        resolution=110,
+    )
+    fig.update_layout(_layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False))
+    return Chart(chart_id, title, caption, _figure(fig), columns, table, data_url)
 
 
 def metric_charts(metrics: list[dict[str, Any]], *, chart_id: str = "metric") -> list[Chart]:

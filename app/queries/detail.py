@@ -34,6 +34,7 @@ from app.api_schemas import (
     StatementOut,
     StatementPage,
 )
+from app.queries.cache import cached
 from app.queries.checks import checks_for_project
 from app.queries.projects import UnknownFilterValue, list_projects, vocabulary
 from app.schemas import PAGE_MAX, PER_PAGE_MAX, FacetValue, ProjectFilter
@@ -344,16 +345,19 @@ def _statement_conditions(
 
 
 STATEMENT_ORDER = (ST.c.said_on.is_(None), ST.c.said_on.desc(), ST.c.slug)
+# Dated statements newest first, then undated ones (the order above), as two queries that an
+# index on said_on serves with LIMIT; the expression `said_on IS NULL` would force a full sort.
+DATED_ORDER = (ST.c.said_on.desc(), ST.c.slug)
+STATEMENT_PROJECT_CHOICES = 100  # the statement form lists the projects with most statements
 
 
 def _facet(rows: Sequence[Any], selected: list[str]) -> list[FacetValue]:
     return [FacetValue(value=s, label=n, count=int(c), selected=s in selected) for s, n, c in rows]
 
 
-def _statement_facets(
-    session: Session, organization: list[str], project: list[str], sector: list[str]
-) -> dict[str, list[FacetValue]]:
-    """Choices for the statement filter form, each with its number of statements (unfiltered)."""
+@cached("statement-facets")
+def _statement_facet_rows(session: Session) -> dict[str, Any]:
+    """Unfiltered statement counts per organisation, project (the most cited) and sector tag."""
     conn = session.connection()
     orgs = conn.execute(
         select(O.c.slug, O.c.name, func.count())
@@ -361,15 +365,50 @@ def _statement_facets(
         .group_by(O.c.slug, O.c.name)
         .order_by(O.c.name)
     ).all()
-    projects = conn.execute(
-        select(P.c.slug, P.c.name, func.count())
-        .join(STP, STP.c.project_slug == P.c.slug)
-        .group_by(P.c.slug, P.c.name)
-        .order_by(P.c.name)
-    ).all()
-    tagged: dict[str, int] = dict(
-        conn.execute(select(STS.c.sector_slug, func.count()).group_by(STS.c.sector_slug)).all()
+    count = func.count().label("n")
+    most = (
+        select(STP.c.project_slug, count)
+        .group_by(STP.c.project_slug)
+        .order_by(count.desc(), STP.c.project_slug)
+        .limit(STATEMENT_PROJECT_CHOICES)
+        .subquery()
     )
+    projects = conn.execute(
+        select(P.c.slug, P.c.name, most.c.n).join(most, most.c.project_slug == P.c.slug)
+    ).all()
+    tagged = conn.execute(select(STS.c.sector_slug, func.count()).group_by(STS.c.sector_slug))
+    return {
+        "organizations": [tuple(r) for r in orgs],
+        "projects": sorted((tuple(r) for r in projects), key=lambda r: (r[1], r[0])),
+        "tagged": {slug: int(n) for slug, n in tagged},
+    }
+
+
+def _statement_facets(
+    session: Session, organization: list[str], project: list[str], sector: list[str]
+) -> dict[str, list[FacetValue]]:
+    """Choices for the statement filter form, each with its number of statements (unfiltered);
+    projects are the most cited ones plus any chosen."""
+    rows = _statement_facet_rows(session)
+    projects = _facet(rows["projects"], project)
+    listed = {f.value for f in projects}
+    chosen = [p for p in project if p not in listed]
+    if chosen:
+        names: dict[str, str] = dict(
+            session.connection()
+            .execute(select(P.c.slug, P.c.name).where(P.c.slug.in_(chosen)))
+            .all()
+        )
+        projects += [
+            FacetValue(
+                value=p,
+                label=names.get(p, p),
+                count=_statement_count(session, ((), (p,), ())),
+                selected=True,
+            )
+            for p in chosen
+        ]
+    tagged = rows["tagged"]
     sectors = [
         FacetValue(
             value=slug,
@@ -382,10 +421,50 @@ def _statement_facets(
         if parent is None or tagged.get(slug) or slug in sector
     ]
     return {
-        "organizations": _facet(orgs, organization),
-        "projects": _facet(projects, project),
+        "organizations": _facet(rows["organizations"], organization),
+        "projects": projects,
         "sectors": sectors,
     }
+
+
+def _statement_key(orgs: list[str], projects: list[str], sectors: list[str]) -> tuple[Any, ...]:
+    return tuple(sorted(orgs)), tuple(sorted(projects)), tuple(sorted(sectors))
+
+
+@cached("statement-count")
+def _statement_count(session: Session, key: tuple[Any, ...], dated: bool = False) -> int:
+    conditions = _statement_conditions(session, *(list(part) for part in key))
+    if dated:
+        conditions.append(ST.c.said_on.is_not(None))
+    statement = select(func.count()).select_from(ST).where(*conditions)
+    return int(session.connection().execute(statement).scalar() or 0)
+
+
+def _statement_slugs(session: Session, key: tuple[Any, ...], offset: int, limit: int) -> list[str]:
+    """Slugs of `limit` statements from `offset` in STATEMENT_ORDER: dated ones, then undated."""
+    conditions = _statement_conditions(session, *(list(part) for part in key))
+    conn = session.connection()
+    dated_total = _statement_count(session, key, True)
+    slugs: list[str] = []
+    if offset < dated_total:
+        slugs = list(
+            conn.execute(
+                select(ST.c.slug)
+                .where(*conditions, ST.c.said_on.is_not(None))
+                .order_by(*DATED_ORDER)
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+        )
+    if len(slugs) < limit:
+        slugs += conn.execute(
+            select(ST.c.slug)
+            .where(*conditions, ST.c.said_on.is_(None))
+            .order_by(ST.c.slug)
+            .limit(limit - len(slugs))
+            .offset(max(0, offset - dated_total))
+        ).scalars()
+    return slugs
 
 
 def list_statements(
@@ -400,25 +479,26 @@ def list_statements(
     """A page of statements, newest first, with the choices for the filter form."""
     _check_page(page, per_page)
     orgs, projects, sectors = _values(organization), _values(project), _values(sector)
-    conditions = _statement_conditions(session, orgs, projects, sectors)
-    conn = session.connection()
-    total = int(conn.execute(select(func.count()).select_from(ST).where(*conditions)).scalar() or 0)
-    slugs = list(
-        conn.execute(
-            select(ST.c.slug)
-            .where(*conditions)
-            .order_by(*STATEMENT_ORDER)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).scalars()
-    )
+    _statement_conditions(session, orgs, projects, sectors)  # unknown values raise here
+    key = _statement_key(orgs, projects, sectors)
+    slugs = _statement_slugs(session, key, (page - 1) * per_page, per_page)
     return StatementPage(
         items=_statements_by_slug(session, slugs),
-        total=total,
+        total=_statement_count(session, key),
         page=page,
         per_page=per_page,
         **_statement_facets(session, orgs, projects, sectors),
     )
+
+
+def latest_statements(session: Session, *, limit: int = 5) -> list[StatementOut]:
+    """The `limit` most recent statements (undated ones last)."""
+    return _latest_statements(session, limit)
+
+
+@cached("latest-statements")
+def _latest_statements(session: Session, limit: int) -> list[StatementOut]:
+    return _statements_by_slug(session, _statement_slugs(session, ((), (), ()), 0, limit))
 
 
 # ---------------------------------------------------------------- projects
@@ -513,19 +593,35 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
 
 def related_projects(session: Session, *, slug: str, limit: int = 6) -> list[RelatedProject]:
     """Projects of the same technology first, then of the same sector, by name."""
-    me = select(P.c.sector_slug, P.c.technology_slug).where(P.c.slug == slug).subquery()
+    conn = session.connection()
+    me = conn.execute(select(P.c.sector_slug, P.c.technology_slug).where(P.c.slug == slug)).first()
+    if me is None:
+        return []
+    vocab = vocabulary(session)
+    siblings = [s for s, (_n, parent) in vocab["sectors"].items() if parent == me.sector_slug]
+    # One technology per query, in name order with LIMIT: each reads at most `limit` entries of
+    # the (technology_slug, name, slug) index, where one query over the whole sector sorted it.
+    same = _first_by_name(conn, [me.technology_slug], exclude=slug, limit=limit)
+    others: list[Any] = []
+    if len(same) < limit:
+        for technology in siblings:
+            if technology != me.technology_slug:
+                others += _first_by_name(conn, [technology], exclude=slug, limit=limit)
+        others = sorted(others, key=lambda r: (r.name, r.slug))[: limit - len(same)]
+    return [
+        RelatedProject(slug=r.slug, name=r.name, technology=_sector_ref(vocab, r.technology_slug))
+        for r in [*same, *others]
+    ]
+
+
+def _first_by_name(conn: Any, technologies: list[str], *, exclude: str, limit: int) -> list[Any]:
     statement = (
         select(P.c.slug, P.c.name, P.c.technology_slug)
-        .join(me, me.c.sector_slug == P.c.sector_slug)
-        .where(P.c.slug != slug)
-        .order_by(P.c.technology_slug != me.c.technology_slug, P.c.name)
+        .where(P.c.technology_slug.in_(technologies), P.c.slug != exclude)
+        .order_by(P.c.name, P.c.slug)
         .limit(limit)
     )
-    vocab = vocabulary(session)
-    return [
-        RelatedProject(slug=s, name=name, technology=_sector_ref(vocab, technology))
-        for s, name, technology in session.connection().execute(statement)
-    ]
+    return list(conn.execute(statement))
 
 
 # ---------------------------------------------------------------- countries
@@ -562,14 +658,8 @@ def country_detail(session: Session, *, iso3: str) -> CountryDetail | None:
     page = list_projects(
         session, filters=ProjectFilter(country=[code], per_page=PER_PAGE_MAX), with_facets=False
     )
-    sectors = vocabulary(session)["sectors"]
-    counts = session.connection().execute(
-        select(P.c.sector_slug, func.count())
-        .join(PC, PC.c.project_slug == P.c.slug)
-        .where(PC.c.country_iso3 == code)
-        .group_by(P.c.sector_slug)
-        .order_by(func.count().desc(), P.c.sector_slug)
-    )
+    counts = _country_sector_counts(session, code)
+    vocab = vocabulary(session)
     return CountryDetail(
         iso3=found["iso3"],
         iso2=found["iso2"],
@@ -580,17 +670,29 @@ def country_detail(session: Session, *, iso3: str) -> CountryDetail | None:
         project_count=page.total,
         projects=page.items,
         sector_counts=[
-            FacetValue(
-                value=slug, label=sectors.get(slug, (slug, None))[0], count=n, selected=False
-            )
+            FacetValue(value=slug, label=_sector_ref(vocab, slug).name, count=n, selected=False)
             for slug, n in counts
         ],
     )
 
 
+@cached("country-sectors")
+def _country_sector_counts(session: Session, code: str) -> list[tuple[str, int]]:
+    """Projects of a country per sector, most first."""
+    rows = session.connection().execute(
+        select(P.c.sector_slug, func.count())
+        .join(PC, PC.c.project_slug == P.c.slug)
+        .where(PC.c.country_iso3 == code)
+        .group_by(P.c.sector_slug)
+        .order_by(func.count().desc(), P.c.sector_slug)
+    )
+    return [(slug, int(n)) for slug, n in rows]
+
+
 # ---------------------------------------------------------------- sectors
 
 
+@cached("sector-summaries")
 def _sector_summaries(session: Session) -> dict[str, SectorSummary]:
     conn = session.connection()
     counts: dict[str, int] = defaultdict(int)
@@ -612,7 +714,7 @@ def _sector_summaries(session: Session) -> dict[str, SectorSummary]:
 
 def list_sectors(session: Session) -> list[SectorSummary]:
     """The taxonomy: sectors in order, each with its technologies and project counts."""
-    summaries = _sector_summaries(session)
+    summaries = {k: v.model_copy() for k, v in _sector_summaries(session).items()}  # cached
     top = [s for s in summaries.values() if s.parent is None]
     for item in top:
         item.technologies = [s for s in summaries.values() if s.parent == item.slug]

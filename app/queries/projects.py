@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
@@ -401,3 +402,34 @@ def _matching_slugs(
         .limit(limit)
     )
     return tuple(row[0] for row in session.connection().execute(statement))
+
+
+class TopClaims(BaseModel):
+    """The largest annual CO2 claims among the projects a filter matches, and how many there are."""
+
+    rows: list[dict[str, Any]]
+    total: int = Field(description="Matching projects that have an annual tonnes claim")
+
+
+def top_claims(session: Session, *, filters: ProjectFilter, limit: int = 20) -> TopClaims:
+    """The `limit` matching projects with the largest annual CO2 claim, largest first, and
+    the number of matching projects with such a claim (the chart shows a bounded top list)."""
+    validate_filter(session, filters)
+    return _top_claims(session, filters.cache_key(), limit)
+
+
+@cached("top-claims")
+def _top_claims(session: Session, key: tuple[Any, ...], limit: int) -> TopClaims:
+    conditions = [
+        *_conditions(_filter_from_key(key), vocabulary(session)),
+        P.c.claimed_tco2_per_year.is_not(None),
+    ]
+    conn = session.connection()
+    total = conn.execute(select(func.count()).select_from(P).where(*conditions)).scalar()
+    rows = conn.execute(
+        select(P.c.slug, P.c.name, P.c.sector_slug, P.c.claimed_tco2_per_year)
+        .where(*conditions)
+        .order_by(P.c.claimed_tco2_per_year.desc(), P.c.name, P.c.slug)
+        .limit(limit)
+    ).mappings()
+    return TopClaims(rows=[dict(r) for r in rows], total=int(total or 0))

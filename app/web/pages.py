@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -17,16 +18,15 @@ from starlette.responses import Response
 
 from app import charts
 from app.api_schemas import MetricOut, ProjectDetail, StatementFilter
-from app.charts_checks import claimed_vs_expected_figure, comparable
+from app.charts_checks import claimed_vs_expected_figure
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.queries import detail, stats
-from app.queries.checks import CheckView, all_checks
 from app.queries.projects import (
     FACETS,
     UnknownFilterValue,
-    all_matching_slugs,
     list_projects,
+    top_claims,
     vocabulary,
 )
 from app.schemas import ProjectFilter, SortKey
@@ -50,6 +50,8 @@ SINGLE_FIELDS = ("q", "sort", "page", "per_page")
 STATEMENT_FIELDS = ("organization", "project", "sector")
 Query = TypeVar("Query", bound=BaseModel)
 METHODOLOGY_CHECKS = PROJECT_ROOT / "docs" / "methodology-checks.md"
+TOP_CLAIMS = 20  # bars in a claims chart; the CSV download beside it has every project
+CLAIMS_CSV = "/projects.csv?sort=claimed_desc"
 
 
 class BadQuery(ValueError):
@@ -101,25 +103,36 @@ def healthz(session: SessionDep) -> JSONResponse:
 
 @router.get("/")
 def overview(request: Request, session: SessionDep) -> Response:
-    """Headline figures, the claims and checks charts, the map, latest statements, headlines."""
+    """Headline figures, the claims and checks charts, the map, latest statements, headlines.
+
+    Every figure comes from an aggregate cached per dataset version (app/queries/stats.py) and
+    every chart is bounded (top claims, per-country map beyond a few hundred points), so the
+    page costs the same at any catalogue size."""
     names = _sector_names(session)
+    top = top_claims(session, filters=ProjectFilter(), limit=TOP_CLAIMS)
     context = {
         "figures": stats.headline_figures(session),
         "claims_chart": charts.claims_by_project(
-            stats.claimed_reductions(session), sector_names=names
+            top.rows, sector_names=names, total=top.total, data_url=CLAIMS_CSV
         ),
-        "checks_chart": checks_chart(all_checks(session)),
-        "map_chart": charts.project_map(stats.project_locations(session), sector_names=names),
-        "statements": detail.list_statements(session, per_page=5).items,
+        "checks_chart": checks_chart(stats.comparable_checks(session)),
+        "map_chart": _overview_map(stats.map_data(session), names),
+        "statements": detail.latest_statements(session, limit=5),
         "headline": stats.headline_projects(session),
         "sector_names": names,
     }
     return render(request, "overview.html", context)
 
 
-def checks_chart(checks: Sequence[CheckView], *, chart_id: str = "checks") -> charts.Chart:
+def _overview_map(data: stats.MapData, names: dict[str, str]) -> charts.Chart:
+    if data.points or not data.countries:
+        return charts.project_map(data.points, sector_names=names)
+    return charts.country_map(data.countries, located=data.located, data_url="/projects.geojson")
+
+
+def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") -> charts.Chart:
     """Claimed versus expected annual CO2 (app/charts_checks.py) with its caption and table."""
-    rows = cast(list[CheckView], comparable(checks))  # a filter: the items are ours
+    rows = checks.rows
     labels = _check_labels(rows)
     figure = claimed_vs_expected_figure(rows) if rows else None
     if figure:
@@ -129,12 +142,17 @@ def checks_chart(checks: Sequence[CheckView], *, chart_id: str = "checks") -> ch
         + [c.claim_canonical_value, c.expected_low, c.expected_high, c.verdict_label]
         for label, c in zip(labels, rows, strict=True)
     ]
+    bounded = (
+        f" The {len(rows)} largest of {checks.total:,} such claims are shown."
+        if checks.total > len(rows)
+        else ""
+    )
     return charts.Chart(
         id=chart_id,
         title="Claimed versus expected annual CO2 reductions",
         caption="Each dot is a claim in tonnes of CO2 a year; the bar is the range the project's "
         "own activity data and sourced emission factors imply. Only annual tonnes claims that "
-        "can be checked are shown; the project pages show the arithmetic.",
+        "can be checked are shown; the project pages show the arithmetic." + bounded,
         figure=figure,
         columns=["Chart label", "Project", "Claim", "Reading", "Claimed t/yr"]
         + ["Expected low", "Expected high", "Verdict"],
@@ -142,7 +160,7 @@ def checks_chart(checks: Sequence[CheckView], *, chart_id: str = "checks") -> ch
     )
 
 
-def _check_labels(rows: Sequence[CheckView]) -> list[str]:
+def _check_labels(rows: Sequence[stats.ComparableCheck]) -> list[str]:
     """Short axis labels, 'Karot Hydropower Project 3': the project and its claim's number."""
     totals = Counter(c.project_slug for c in rows)
     seen: Counter[str] = Counter()
@@ -157,7 +175,7 @@ def _check_labels(rows: Sequence[CheckView]) -> list[str]:
 
 
 def _fit_checks_figure(
-    figure: dict[str, Any], labels: list[str], rows: Sequence[CheckView]
+    figure: dict[str, Any], labels: list[str], rows: Sequence[stats.ComparableCheck]
 ) -> None:
     # Long labels squeezed the plot: short ones on the axis, the full claim in the hover text.
     # The heading is the chart's caption title here, and the legend sits above the plot.
@@ -182,12 +200,17 @@ def catalogue(request: Request, session: SessionDep) -> Response:
     try:
         project_filter = parse_project_filter(request)
         page = list_projects(session, filters=project_filter)
-        slugs = all_matching_slugs(session, filters=project_filter)
+        top = top_claims(session, filters=project_filter, limit=TOP_CLAIMS)
     except (BadQuery, UnknownFilterValue) as error:
         return _error(request, 422, "Unknown filter value", str(error))
     names = _sector_names(session)
+    query = urlencode(project_filter.query_items(page=1, sort="claimed_desc"))
     chart = charts.claims_by_project(
-        stats.claimed_reductions(session, slugs=slugs), sector_names=names, chart_id="claims"
+        top.rows,
+        sector_names=names,
+        chart_id="claims",
+        total=top.total,
+        data_url=f"/projects.csv?{query}",
     )
     context = {
         "page": page,
@@ -259,7 +282,8 @@ def country_page(request: Request, session: SessionDep, iso3: str) -> Response:
     found = detail.country_detail(session, iso3=iso3)
     if found is None:
         return _error(request, 404, "Country not found", f"No country has the code {iso3!r}.")
-    return _group_page(request, session, {"country": found, "group": found})
+    group = ProjectFilter(country=[found.iso3])
+    return _group_page(request, session, {"country": found, "group": found}, group)
 
 
 @router.get("/sectors/{slug}")
@@ -268,15 +292,19 @@ def sector_page(request: Request, session: SessionDep, slug: str) -> Response:
     found = detail.sector_detail(session, slug=slug)
     if found is None:
         return _error(request, 404, "Sector not found", f"No sector has the slug {slug!r}.")
-    return _group_page(request, session, {"sector": found, "group": found})
+    group = ProjectFilter(sector=[found.slug])
+    return _group_page(request, session, {"sector": found, "group": found}, group)
 
 
-def _group_page(request: Request, session: SessionDep, context: dict[str, Any]) -> Response:
+def _group_page(
+    request: Request, session: SessionDep, context: dict[str, Any], group: ProjectFilter
+) -> Response:
     names = _sector_names(session)
-    slugs = [p.slug for p in context["group"].projects]
+    top = top_claims(session, filters=group, limit=TOP_CLAIMS)
+    query = urlencode(group.query_items(sort="claimed_desc"))
     context |= {
         "claims_chart": charts.claims_by_project(
-            stats.claimed_reductions(session, slugs=slugs), sector_names=names
+            top.rows, sector_names=names, total=top.total, data_url=f"/projects.csv?{query}"
         ),
         "sector_names": names,
     }

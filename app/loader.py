@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,12 +23,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Table, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from app import models as m
 from app.countries import country_rows
-from app.units import UnitError, conversion_for, to_canonical
+from app.units import UnitError, conversion_for
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHUNK = 5000
@@ -588,135 +587,250 @@ ROW_CHECKS: dict[str, Callable[[ValidRow], Iterator[Problem]]] = {
 # ---------------------------------------------------------------- applying
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+def _e(value: Any) -> Any:
+    """An enum as its stored value (psycopg would dump an Enum by name)."""
+    return None if value is None else value.value
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How validated rows of one input table become rows of one database table.
+
+    `build` turns an input model into a plain tuple in `columns` order, so chunks go to the
+    driver's executemany without per-row dicts or SQLAlchemy parameter processing."""
+
+    table: Table
+    columns: tuple[str, ...]
+    build: Callable[[Any], tuple[Any, ...]]
+    upsert: bool = True  # entities are upserted by key; child rows are replaced, then inserted
+
+
+def _statement_sql(conn: Connection, table: Table, columns: Sequence[str], upsert: bool) -> str:
+    """INSERT (… ON CONFLICT DO UPDATE) with positional placeholders of the driver."""
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    if not upsert:
+        return sql
+    keys = [c.name for c in table.primary_key.columns]
+    others = [c for c in columns if c not in keys]
+    action = (
+        "UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in others)
+        if others
+        else "NOTHING"
+    )
+    return f"{sql} ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO {action}"
+
+
+def _execute_many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        conn.exec_driver_sql(sql, rows[start : start + CHUNK])
 
 
 def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows, updating existing ones by primary key, in chunks."""
+    """Insert rows given as dicts, updating existing ones by primary key."""
     if not rows:
         return
-    keys = [c.name for c in table.primary_key.columns]
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        statement = _insert(conn, table)
-        columns = [c for c in chunk[0] if c not in keys]
-        if columns:
-            statement = statement.on_conflict_do_update(
-                index_elements=keys, set_={c: statement.excluded[c] for c in columns}
-            )
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=keys)
-        conn.execute(statement, chunk)
+    columns = tuple(rows[0])
+    sql = _statement_sql(conn, table, columns, upsert=True)
+    _execute_many(conn, sql, [tuple(row[c] for c in columns) for row in rows])
 
 
 def _t(model: type[Any]) -> Table:
     return model.__table__  # type: ignore[no-any-return]
 
 
-def _source_row(s: SourceIn) -> dict[str, Any]:
-    return s.model_dump()
+def _search_text(p: ProjectIn) -> str:
+    return " ".join(part.lower() for part in (p.name, p.local_name, p.slug, p.summary) if part)
 
 
-def _project_row(p: ProjectIn, parent_of: dict[str, str | None]) -> dict[str, Any]:
-    data = p.model_dump(exclude={"technology", "location_source"})
-    data["technology_slug"] = p.technology
-    data["sector_slug"] = parent_of.get(p.technology) or p.technology
-    data["location_source_slug"] = p.location_source
-    data["search_text"] = " ".join(
-        part.lower() for part in (p.name, p.local_name, p.slug, p.summary) if part
-    )
-    data["claimed_tco2_per_year"] = None
-    return data
+PROJECT_COLUMNS = (
+    "slug", "name", "local_name", "kind", "technology_slug", "sector_slug", "status",
+    "capacity_value", "capacity_unit", "capacity_note", "opened_on", "construction_started_on",
+    "cost_usd", "cost_note", "latitude", "longitude", "location_precision", "location_name",
+    "location_source_slug", "geometry_geojson", "summary", "facts_note", "search_text",
+    "claimed_tco2_per_year",
+)  # fmt: skip
 
 
-def _metric_row(metric: MetricIn) -> dict[str, Any]:
-    conversion = conversion_for(metric.kind, metric.unit, metric.period)
-    data = metric.model_dump(exclude={"project", "source", "statement"})
-    data.update(
-        project_slug=metric.project,
-        source_slug=metric.source,
-        statement_slug=metric.statement,
-        canonical_value=to_canonical(metric.value, conversion),
-        canonical_value_high=to_canonical(metric.value_high, conversion),
-        canonical_unit=conversion.label,
-    )
-    return data
+def _project_builder(parent_of: dict[str, str | None]) -> Callable[[Any], tuple[Any, ...]]:
+    def build(p: ProjectIn) -> tuple[Any, ...]:
+        return (
+            p.slug, p.name, p.local_name, p.kind.value, p.technology,
+            parent_of.get(p.technology) or p.technology, _e(p.status),
+            p.capacity_value, p.capacity_unit, p.capacity_note, p.opened_on,
+            p.construction_started_on, p.cost_usd, p.cost_note, p.latitude, p.longitude,
+            _e(p.location_precision), p.location_name, p.location_source, p.geometry_geojson,
+            p.summary, p.facts_note, _search_text(p), None,
+        )  # fmt: skip
+
+    return build
 
 
-CHILD_SPECS: dict[str, tuple[type[Any], str, Callable[[Any], dict[str, Any]]]] = {
-    "project_countries": (
-        m.ProjectCountry,
-        "project_slug",
-        lambda r: {"project_slug": r.project, "country_iso3": r.country},
+METRIC_COLUMNS = (
+    "slug", "project_slug", "kind", "value", "value_high", "qualifier", "unit",
+    "canonical_value", "canonical_value_high", "canonical_unit", "period", "period_start",
+    "period_end", "year", "baseline", "scope", "basis", "source_slug", "statement_slug",
+    "claimant", "stated_on", "uncertain", "note",
+)  # fmt: skip
+
+
+def _metric_tuple(r: MetricIn) -> tuple[Any, ...]:
+    conversion = conversion_for(r.kind, r.unit, r.period)  # cached; validated before
+    factor = conversion.factor
+    return (
+        r.slug, r.project, r.kind.value, r.value, r.value_high, r.qualifier.value, r.unit,
+        r.value * factor, None if r.value_high is None else r.value_high * factor,
+        conversion.label, r.period.value, r.period_start, r.period_end, r.year, r.baseline,
+        r.scope.value, r.basis.value, r.source, r.statement, r.claimant, r.stated_on,
+        r.uncertain, r.note,
+    )  # fmt: skip
+
+
+TABLE_SPECS: dict[str, TableSpec] = {
+    "sectors": TableSpec(
+        _t(m.Sector),
+        ("slug", "name", "parent_slug", "description", "position"),
+        lambda s: (s.slug, s.name, s.parent, s.description, s.position),
     ),
-    "project_parties": (
-        m.ProjectParty,
-        "project_slug",
-        lambda r: {
-            "project_slug": r.project,
-            "organization_slug": r.organization,
-            "role": r.role,
-            "note": r.note,
-        },
+    "sources": TableSpec(
+        _t(m.Source),
+        (
+            "slug",
+            "title",
+            "publisher",
+            "author",
+            "url",
+            "published_on",
+            "date_note",
+            "language",
+            "kind",
+            "note",
+        ),
+        lambda s: (
+            s.slug,
+            s.title,
+            s.publisher,
+            s.author,
+            s.url,
+            s.published_on,
+            s.date_note,
+            s.language,
+            s.kind.value,
+            s.note,
+        ),
+    ),  # fmt: skip
+    "organizations": TableSpec(
+        _t(m.Organization),
+        ("slug", "name", "local_name", "kind", "country_iso3", "note"),
+        lambda o: (o.slug, o.name, o.local_name, o.kind.value, o.country, o.note),
     ),
-    "project_sources": (
-        m.ProjectSource,
-        "project_slug",
-        lambda r: {"project_slug": r.project, "source_slug": r.source},
+    "people": TableSpec(
+        _t(m.Person),
+        ("slug", "name", "title", "organization_slug"),
+        lambda p: (p.slug, p.name, p.title, p.organization),
     ),
-    "statement_projects": (
-        m.StatementProject,
-        "statement_slug",
-        lambda r: {"statement_slug": r.statement, "project_slug": r.project},
+    "reference_factors": TableSpec(
+        _t(m.ReferenceFactor),
+        (
+            "slug",
+            "kind",
+            "country_iso3",
+            "mode",
+            "value",
+            "low",
+            "high",
+            "unit",
+            "year",
+            "source_slug",
+            "note",
+        ),
+        lambda f: (
+            f.slug,
+            f.kind.value,
+            f.country,
+            f.mode,
+            f.value,
+            f.low,
+            f.high,
+            f.unit,
+            f.year,
+            f.source,
+            f.note,
+        ),
+    ),  # fmt: skip
+    "statements": TableSpec(
+        _t(m.Statement),
+        (
+            "slug",
+            "text",
+            "form",
+            "speaker_slug",
+            "speaker_role",
+            "organization_slug",
+            "said_on",
+            "event",
+            "source_slug",
+            "language",
+        ),
+        lambda s: (
+            s.slug,
+            s.text,
+            s.form.value,
+            s.speaker,
+            s.speaker_role,
+            s.organization,
+            s.said_on,
+            s.event,
+            s.source,
+            s.language,
+        ),
+    ),  # fmt: skip
+    # Projects are built by `_project_builder`, which knows each technology's sector.
+    "projects": TableSpec(_t(m.Project), PROJECT_COLUMNS, _project_builder({})),
+    "project_countries": TableSpec(
+        _t(m.ProjectCountry),
+        ("project_slug", "country_iso3"),
+        lambda r: (r.project, r.country),
+        upsert=False,
     ),
-    "statement_sectors": (
-        m.StatementSector,
-        "statement_slug",
-        lambda r: {"statement_slug": r.statement, "sector_slug": r.sector},
+    "project_parties": TableSpec(
+        _t(m.ProjectParty),
+        ("project_slug", "organization_slug", "role", "note"),
+        lambda r: (r.project, r.organization, r.role.value, r.note),
+        upsert=False,
     ),
-    "metrics": (m.Metric, "project_slug", _metric_row),
+    "project_sources": TableSpec(
+        _t(m.ProjectSource),
+        ("project_slug", "source_slug"),
+        lambda r: (r.project, r.source),
+        upsert=False,
+    ),
+    "statement_projects": TableSpec(
+        _t(m.StatementProject),
+        ("statement_slug", "project_slug"),
+        lambda r: (r.statement, r.project),
+        upsert=False,
+    ),
+    "statement_sectors": TableSpec(
+        _t(m.StatementSector),
+        ("statement_slug", "sector_slug"),
+        lambda r: (r.statement, r.sector),
+        upsert=False,
+    ),
+    "metrics": TableSpec(_t(m.Metric), METRIC_COLUMNS, _metric_tuple, upsert=False),
 }
-
-
-ENTITY_SPECS: dict[str, tuple[type[Any], Callable[[Any], dict[str, Any]]]] = {
-    "sectors": (
-        m.Sector,
-        lambda s: {
-            "slug": s.slug,
-            "name": s.name,
-            "parent_slug": s.parent,
-            "description": s.description,
-            "position": s.position,
-        },
-    ),
-    "sources": (m.Source, _source_row),
-    "organizations": (
-        m.Organization,
-        lambda o: {**o.model_dump(exclude={"country"}), "country_iso3": o.country},
-    ),
-    "people": (
-        m.Person,
-        lambda p: {**p.model_dump(exclude={"organization"}), "organization_slug": p.organization},
-    ),
-    "reference_factors": (
-        m.ReferenceFactor,
-        lambda f: {
-            **f.model_dump(exclude={"country", "source"}),
-            "country_iso3": f.country,
-            "source_slug": f.source,
-        },
-    ),
-    "statements": (
-        m.Statement,
-        lambda s: {
-            **s.model_dump(exclude={"speaker", "organization", "source"}),
-            "speaker_slug": s.speaker,
-            "organization_slug": s.organization,
-            "source_slug": s.source,
-        },
-    ),
+# Column of each child table that names its parent (whose child rows a load replaces).
+CHILD_COLUMNS = {
+    "project_countries": "project_slug",
+    "project_parties": "project_slug",
+    "project_sources": "project_slug",
+    "statement_projects": "statement_slug",
+    "statement_sectors": "statement_slug",
+    "metrics": "project_slug",
 }
 
 
@@ -879,16 +993,19 @@ class _ChunkWriter:
         self.load = load
         self.conn = load.conn
         self.table_name = table
-        self.child = CHILD_SPECS.get(table)
+        self.spec = TABLE_SPECS[table]
+        self.build = _project_builder(load.parent_of) if table == "projects" else self.spec.build
+        self.sql = _statement_sql(self.conn, self.spec.table, self.spec.columns, self.spec.upsert)
+        self.parent_column = CHILD_COLUMNS.get(table)
         self.cleared: set[str] = set()
         self.empty = False
-        if self.child is not None:
-            model, _column, _to_row = self.child
-            self.empty = self.conn.execute(select(_t(model)).limit(1)).first() is None
-            parent_field = CHILD_TABLES[table]
+        if self.parent_column is not None:
+            self.empty = self.conn.execute(select(self.spec.table).limit(1)).first() is None
             raw = load.raw
             complete = (
-                raw.complete_projects if parent_field == "project" else raw.complete_statements
+                raw.complete_projects
+                if CHILD_TABLES[table] == "project"
+                else raw.complete_statements
             )
             self._clear(set(complete))
 
@@ -896,35 +1013,28 @@ class _ChunkWriter:
         if not chunk or self.load.problems or self.load.raw.problems:
             return
         values = [row.value for row in chunk]
-        if self.table_name == "projects":
-            parent_of = self.load.parent_of
-            rows = [_project_row(v, parent_of) for v in values]
-            _upsert(self.conn, _t(m.Project), rows)
-            self.load.touched.update(v.slug for v in values)
-        elif self.child is not None:
-            model, _column, to_row = self.child
+        if self.table_name == "sectors":  # parents first, so the self-reference holds
+            values.sort(key=lambda s: s.parent is not None)
+        if self.parent_column is not None:
             self._clear({getattr(v, CHILD_TABLES[self.table_name]) for v in values})
-            self.conn.execute(_insert(self.conn, _t(model)), [to_row(v) for v in values])
-            if self.table_name == "metrics":
-                self.load.touched.update(v.project for v in values)
-        else:
-            model, to_row = ENTITY_SPECS[self.table_name]
-            if self.table_name == "sectors":  # parents first, so the self-reference holds
-                values.sort(key=lambda s: s.parent is not None)
-            _upsert(self.conn, _t(model), [to_row(v) for v in values])
+        build = self.build
+        _execute_many(self.conn, self.sql, [build(v) for v in values])
+        if self.table_name == "projects":
+            self.load.touched.update(v.slug for v in values)
+        elif self.table_name == "metrics":
+            self.load.touched.update(v.project for v in values)
 
     def _clear(self, parents: set[str]) -> None:
         """Child rows of every parent in the load are replaced, never merged with stale ones."""
         new = parents - self.cleared
-        if not new or self.child is None:
+        if not new or self.parent_column is None:
             return
         self.cleared |= new
         if self.empty or self.load.problems:
             return
-        model, column, _to_row = self.child
         if self.table_name == "metrics":
             _delete_in(self.conn, _t(m.ClaimCheck), "project_slug", new)
-        _delete_in(self.conn, _t(model), column, new)
+        _delete_in(self.conn, self.spec.table, self.parent_column, new)
 
     def finish(self) -> None:
         return None

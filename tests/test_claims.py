@@ -388,15 +388,16 @@ def test_load_stores_checks_and_a_reload_replaces_them(engine: Engine, mini: Pat
     assert next(r for r in rows if r["reading"] == "grid average")["verdict"] == "below_range"
 
 
-def test_bulk_scan_path_gives_the_same_rows(
+def test_checks_in_chunks_give_the_same_rows(
     engine: Engine, mini: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_paths(engine, [mini])
-    by_in_lists = _rows(engine)
-    monkeypatch.setattr(c, "BULK", 0)  # as for a load of more than BULK projects
+    in_one_chunk = _rows(engine)
+    assert in_one_chunk
+    monkeypatch.setattr(c, "CHUNK", 1)  # one project per chunk, as a 100k load's chunks
     with engine.begin() as conn:
         c.refresh_claim_checks(conn, {"test-hydro", "test-wind"})
-    assert _rows(engine) == by_in_lists
+    assert _rows(engine) == in_one_chunk
 
 
 # ---------------------------------------------------------------- the seed's worked cases

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import plotly.graph_objects as go
@@ -66,9 +67,28 @@ def _layout(height: int, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _figure(fig: go.Figure) -> dict[str, Any]:
-    # plotly's own encoder turns numpy and dates into plain JSON.
-    return dict(json.loads(fig.to_json()))
+@lru_cache(maxsize=1)
+def _template() -> dict[str, Any]:
+    # plotly's default template, as go.Figure would embed it in every figure.
+    return dict(go.Figure().to_dict()["layout"]["template"])
+
+
+def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """A Plotly figure as plain JSON data, the same as go.Figure(...).to_json() gives.
+
+    Built as dicts: constructing and validating go.Figure objects cost tens of milliseconds a
+    chart, more than the rest of a page. Values must be JSON types (floats, strings, None)."""
+    return {"data": data, "layout": {**layout, "template": _template()}}
+
+
+GEO = {
+    "projection": {"type": "natural earth"},
+    "showcountries": True,
+    "countrycolor": "#bbbbbb",
+    "showland": True,
+    "landcolor": "#f1efe8",
+    "resolution": 110,
+}
 
 
 def claims_by_project(
@@ -105,33 +125,34 @@ def claims_by_project(
     ]
     if not rows:
         return Chart(chart_id, title, caption, None, columns, table, data_url)
-    fig = go.Figure()
     ordered = list(reversed(rows))  # largest at the top of a horizontal bar chart
+    traces = []
     for sector in dict.fromkeys(r["sector_slug"] for r in ordered):
         part = [r for r in ordered if r["sector_slug"] == sector]
-        fig.add_bar(
-            x=[r["claimed_tco2_per_year"] for r in part],
-            y=[_short(r["name"]) for r in part],
-            customdata=[r["name"] for r in part],
-            orientation="h",
-            name=sector_names.get(sector, sector),
-            marker_color=SECTOR_COLOURS.get(sector, "#444444"),
-            hovertemplate="%{customdata}: %{x:,.0f} t CO2/yr (claimed)<extra></extra>",
+        traces.append(
+            {
+                "customdata": [r["name"] for r in part],
+                "hovertemplate": "%{customdata}: %{x:,.0f} t CO2/yr (claimed)<extra></extra>",
+                "marker": {"color": SECTOR_COLOURS.get(sector, "#444444")},
+                "name": sector_names.get(sector, sector),
+                "orientation": "h",
+                "x": [r["claimed_tco2_per_year"] for r in part],
+                "y": [_short(r["name"]) for r in part],
+                "type": "bar",
+            }
         )
-    fig.update_layout(
-        _layout(
-            max(220, 60 + 34 * len(rows)),
-            barmode="stack",
-            xaxis={"title": {"text": "t CO2 per year (claimed)"}, "rangemode": "tozero"},
-            yaxis={
-                "categoryorder": "array",
-                "categoryarray": [_short(r["name"]) for r in ordered],
-            },
-            margin={"l": 10, "r": 10, "t": 10, "b": 60},
-        )
+    layout = _layout(
+        max(220, 60 + 34 * len(rows)),
+        barmode="stack",
+        xaxis={"title": {"text": "t CO2 per year (claimed)"}, "rangemode": "tozero"},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": [_short(r["name"]) for r in ordered],
+            "automargin": True,
+        },
+        margin={"l": 10, "r": 10, "t": 10, "b": 60},
     )
-    fig.update_yaxes(automargin=True)
-    return Chart(chart_id, title, caption, _figure(fig), columns, table, data_url)
+    return Chart(chart_id, title, caption, figure(traces, layout), columns, table, data_url)
 
 
 def project_map(
@@ -156,33 +177,28 @@ def project_map(
     ]
     if not rows:
         return Chart(chart_id, title, caption, None, columns, table)
-    fig = go.Figure()
+    traces = []
     for sector in dict.fromkeys(r["sector_slug"] for r in rows):
         part = [r for r in rows if r["sector_slug"] == sector]
-        fig.add_scattergeo(
-            lat=[r["latitude"] for r in part],
-            lon=[r["longitude"] for r in part],
-            text=[r["name"] for r in part],
-            name=sector_names.get(sector, sector),
-            mode="markers",
-            marker={
-                "size": 11,
-                "color": SECTOR_COLOURS.get(sector, "#444444"),
-                "line": {"width": 1},
-            },
-            hovertemplate="%{text}<extra></extra>",
+        traces.append(
+            {
+                "hovertemplate": "%{text}<extra></extra>",
+                "lat": [r["latitude"] for r in part],
+                "lon": [r["longitude"] for r in part],
+                "marker": {
+                    "color": SECTOR_COLOURS.get(sector, "#444444"),
+                    "line": {"width": 1},
+                    "size": 11,
+                },
+                "mode": "markers",
+                "name": sector_names.get(sector, sector),
+                "text": [r["name"] for r in part],
+                "type": "scattergeo",
+            }
         )
-    fig.update_geos(
-        projection_type="natural earth",
-        showcountries=True,
-        countrycolor="#bbbbbb",
-        showland=True,
-        landcolor="#f1efe8",
-        fitbounds="locations" if len(rows) < 3 else False,
-        resolution=110,
-    )
-    fig.update_layout(_layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}))
-    return Chart(chart_id, title, caption, _figure(fig), columns, table)
+    geo = {**GEO, "fitbounds": "locations" if len(rows) < 3 else False}
+    layout = _layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}, geo=geo)
+    return Chart(chart_id, title, caption, figure(traces, layout), columns, table)
 
 
 def country_map(
@@ -201,34 +217,26 @@ def country_map(
     if not rows:
         return Chart(chart_id, title, caption, None, columns, table, data_url)
     biggest = max(r["projects"] for r in rows)
-    fig = go.Figure()
-    fig.add_scattergeo(
-        locations=[r["iso3"] for r in rows],
-        locationmode="ISO-3",
-        text=[r["name"] for r in rows],
-        customdata=[r["projects"] for r in rows],
-        mode="markers",
-        marker={
+    trace = {
+        "customdata": [r["projects"] for r in rows],
+        "hovertemplate": "%{text}: %{customdata:,} projects<extra></extra>",
+        "locationmode": "ISO-3",
+        "locations": [r["iso3"] for r in rows],
+        "marker": {
+            "color": SECTOR_COLOURS["environment"],
+            "line": {"color": "#0072B2", "width": 1},
             "size": [r["projects"] for r in rows],
+            "sizemin": 3,
             "sizemode": "area",
             "sizeref": 2.0 * biggest / 40**2,  # the largest bubble 40 px across
-            "sizemin": 3,
-            "color": SECTOR_COLOURS["environment"],
-            "line": {"width": 1, "color": "#0072B2"},
         },
-        name="projects per country",
-        hovertemplate="%{text}: %{customdata:,} projects<extra></extra>",
-    )
-    fig.update_geos(
-        projection_type="natural earth",
-        showcountries=True,
-        countrycolor="#bbbbbb",
-        showland=True,
-        landcolor="#f1efe8",
-        resolution=110,
-    )
-    fig.update_layout(_layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False))
-    return Chart(chart_id, title, caption, _figure(fig), columns, table, data_url)
+        "mode": "markers",
+        "name": "projects per country",
+        "text": [r["name"] for r in rows],
+        "type": "scattergeo",
+    }
+    layout = _layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False, geo=GEO)
+    return Chart(chart_id, title, caption, figure([trace], layout), columns, table, data_url)
 
 
 def metric_charts(metrics: list[dict[str, Any]], *, chart_id: str = "metric") -> list[Chart]:
@@ -255,29 +263,33 @@ def _unit_chart(unit: str, rows: list[dict[str, Any]], chart_id: str) -> Chart:
         [label, r["canonical_value"], unit, r["qualifier"], r["basis"], r["source_title"]]
         for label, r in zip(labels, rows, strict=True)
     ]
-    fig = go.Figure()
+    traces = []
     for basis in dict.fromkeys(r["basis"] for r in rows):
         part = [(lab, r) for lab, r in zip(labels, rows, strict=True) if r["basis"] == basis]
-        fig.add_bar(
-            x=[r["canonical_value"] for _lab, r in part],
-            y=[lab for lab, _r in part],
-            orientation="h",
-            name=str(basis),
-            marker_color=BASIS_COLOURS.get(str(basis), "#444444"),
-            customdata=[[r["qualifier"], r["source_title"]] for _lab, r in part],
-            hovertemplate="%{y}: %{x:,} " + unit + " (%{customdata[0]})<br>%{customdata[1]}"
-            "<extra></extra>",
+        traces.append(
+            {
+                "customdata": [[r["qualifier"], r["source_title"]] for _lab, r in part],
+                "hovertemplate": "%{y}: %{x:,} " + unit + " (%{customdata[0]})<br>"
+                "%{customdata[1]}<extra></extra>",
+                "marker": {"color": BASIS_COLOURS.get(str(basis), "#444444")},
+                "name": str(basis),
+                "orientation": "h",
+                "x": [r["canonical_value"] for _lab, r in part],
+                "y": [lab for lab, _r in part],
+                "type": "bar",
+            }
         )
-    fig.update_layout(
-        _layout(
-            max(200, 70 + 34 * len(rows)),
-            xaxis={"title": {"text": unit}, "rangemode": "tozero"},
-            yaxis={"categoryorder": "array", "categoryarray": list(reversed(labels))},
-            margin={"l": 10, "r": 10, "t": 10, "b": 60},
-        )
+    layout = _layout(
+        max(200, 70 + 34 * len(rows)),
+        xaxis={"title": {"text": unit}, "rangemode": "tozero"},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(labels)),
+            "automargin": True,
+        },
+        margin={"l": 10, "r": 10, "t": 10, "b": 60},
     )
-    fig.update_yaxes(automargin=True)
-    return Chart(chart_id, title, caption, _figure(fig), columns, table)
+    return Chart(chart_id, title, caption, figure(traces, layout), columns, table)
 
 
 def _short(name: str, limit: int = 30) -> str:

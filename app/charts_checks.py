@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-import plotly.graph_objects as go
+from app.charts import figure
 
 CLAIM_COLOUR = "#D55E00"  # Okabe-Ito vermillion, as "claimed" elsewhere
 EXPECTED_COLOUR = "#0072B2"
@@ -54,40 +54,42 @@ def claimed_vs_expected_figure(checks: Sequence[CheckLike]) -> dict[str, Any]:
     lows = [float(c.expected_low or 0) for c in rows]
     highs = [float(c.expected_high or 0) for c in rows]
     mids = [(lo + hi) / 2 for lo, hi in zip(lows, highs, strict=True)]
-    expected = go.Scatter(
-        name="expected range",
-        x=mids,
-        y=labels,
-        mode="markers",
-        marker={"symbol": "line-ns-open", "size": 12, "color": EXPECTED_COLOUR},
-        error_x={
-            "type": "data",
-            "symmetric": False,
+    expected = {
+        "customdata": [[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
+        "error_x": {
             "array": [hi - mid for hi, mid in zip(highs, mids, strict=True)],
             "arrayminus": [mid - lo for lo, mid in zip(lows, mids, strict=True)],
             "color": EXPECTED_COLOUR,
+            "symmetric": False,
             "thickness": 3,
+            "type": "data",
             "width": 6,
         },
-        customdata=[[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
-        hovertemplate="expected %{customdata[0]:,.0f}–%{customdata[1]:,.0f} t/yr<extra></extra>",
-    )
-    claimed = go.Scatter(
-        name="claimed",
-        x=[float(c.claim_canonical_value or 0) for c in rows],
-        y=labels,
-        mode="markers",
-        marker={"symbol": "circle", "size": 10, "color": CLAIM_COLOUR},
-        customdata=[[c.verdict_label] for c in rows],
-        hovertemplate="claimed %{x:,.0f} t/yr — %{customdata[0]}<extra></extra>",
-    )
-    figure = go.Figure(data=[expected, claimed])
-    figure.update_layout(
-        title={"text": "Claimed CO2 reductions against what the project's data imply"},
-        xaxis={"title": {"text": "t CO2 per year"}, "rangemode": "tozero", "tickformat": ",.0f"},
-        yaxis={"automargin": True, "autorange": "reversed"},
-        height=max(240, 60 + 36 * len(rows)),
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return figure.to_dict()
+        "hovertemplate": "expected %{customdata[0]:,.0f}–%{customdata[1]:,.0f} t/yr<extra></extra>",
+        "marker": {"color": EXPECTED_COLOUR, "size": 12, "symbol": "line-ns-open"},
+        "mode": "markers",
+        "name": "expected range",
+        "x": mids,
+        "y": labels,
+        "type": "scatter",
+    }
+    claimed = {
+        "customdata": [[c.verdict_label] for c in rows],
+        "hovertemplate": "claimed %{x:,.0f} t/yr — %{customdata[0]}<extra></extra>",
+        "marker": {"color": CLAIM_COLOUR, "size": 10, "symbol": "circle"},
+        "mode": "markers",
+        "name": "claimed",
+        "x": [float(c.claim_canonical_value or 0) for c in rows],
+        "y": labels,
+        "type": "scatter",
+    }
+    layout = {
+        "title": {"text": "Claimed CO2 reductions against what the project's data imply"},
+        "xaxis": {"title": {"text": "t CO2 per year"}, "rangemode": "tozero", "tickformat": ",.0f"},
+        "yaxis": {"automargin": True, "autorange": "reversed"},
+        "height": max(240, 60 + 36 * len(rows)),
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 40},
+        "legend": {"orientation": "h", "y": -0.2},
+    }
+    # Plain dicts (app/charts.py `figure`): go.Scatter objects cost more than the page.
+    return figure([expected, claimed], layout)

@@ -115,3 +115,16 @@ def live_server(seeded_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium for the whole session (Playwright's sync API allows one instance)."""
+    from tests.browser.conftest import CHROMIUM_ARGS, _chromium_path
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    path = _chromium_path()
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, watched_page
-
-__all__ = ["browser"]
+from tests.browser.conftest import watched_page
 
 
 @pytest.mark.browser

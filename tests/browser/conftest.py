@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,17 +32,6 @@ def _chromium_path() -> str:
     if os.environ.get("CI"):
         pytest.fail(f"Chromium not found at {CHROMIUM}: CI must run the browser tests")
     pytest.skip("Chromium is not installed (make test installs it)")
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """One Chromium for the session."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    path = _chromium_path()
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -25,9 +25,6 @@ class Settings(BaseSettings):
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, description="SQLite busy timeout")
     db_pool_size: int = Field(default=8, description="Connection pool size (PostgreSQL)")
-    per_page_max: int = Field(default=200, description="Largest page size the catalogue serves")
-    query_max_length: int = Field(default=200, description="Longest text search accepted")
-    query_cache_size: int = Field(default=512, description="Cached filter results per process")
 
 
 @lru_cache

@@ -440,8 +440,13 @@ def _statement_count(session: Session, key: tuple[Any, ...], dated: bool = False
     return int(session.connection().execute(statement).scalar() or 0)
 
 
+@cached("statement-slugs")
 def _statement_slugs(session: Session, key: tuple[Any, ...], offset: int, limit: int) -> list[str]:
-    """Slugs of `limit` statements from `offset` in STATEMENT_ORDER: dated ones, then undated."""
+    """Slugs of `limit` statements from `offset` in STATEMENT_ORDER: dated ones, then undated.
+
+    Cached per page: many statements can share a date (the synthetic 100k set has 22 dates), and
+    the tie-break on slug then sorts a whole date's statements; an index on (said_on DESC, slug)
+    would make that free."""
     conditions = _statement_conditions(session, *(list(part) for part in key))
     conn = session.connection()
     dated_total = _statement_count(session, key, True)

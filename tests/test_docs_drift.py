@@ -1,0 +1,19 @@
+"""Docs that drift from the code fail here: settings in the README, tables in the data format."""
+
+from __future__ import annotations
+
+from app.config import PROJECT_ROOT, Settings
+from app.loader import INPUT_MODELS
+
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+DATA_FORMAT = (PROJECT_ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    for name in Settings.model_fields:
+        assert f"`BRI_{name.upper()}`" in README, name
+
+
+def test_every_loader_table_is_documented() -> None:
+    for table in INPUT_MODELS:
+        assert f"{table}.csv" in DATA_FORMAT, table

@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -1070,11 +1070,14 @@ def _expected_unit(claim: Claim, result: CheckResult) -> str | None:
     return result.expected.unit
 
 
-def refresh_claim_checks(conn: Connection, project_slugs: set[str]) -> None:
+def refresh_claim_checks(
+    conn: Connection, project_slugs: set[str], tick: Callable[[int], None] | None = None
+) -> None:
     """Recompute the stored checks of these projects' claims (inside the loader's transaction).
 
     Works through the projects in chunks of CHUNK: read a chunk's projects, countries and
-    metrics, check its claims, write its rows. Memory stays flat whatever the load's size."""
+    metrics, check its claims, write its rows. Memory stays flat whatever the load's size.
+    `tick` (a progress bar) advances by each chunk's projects."""
     if not project_slugs:
         return
     factors = load_factors(conn)
@@ -1095,6 +1098,8 @@ def refresh_claim_checks(conn: Connection, project_slugs: set[str]) -> None:
                 rows += check_rows(claim, project_slug, checks_for_claim(claim, project, factors))
         if rows:
             conn.exec_driver_sql(insert_sql, rows)
+        if tick is not None:
+            tick(len(chunk))
 
 
 def project_expected_power(conn: Connection, slug: str) -> CheckResult | None:

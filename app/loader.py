@@ -848,6 +848,9 @@ CHILD_COLUMNS = {
 }
 
 
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
+
+
 class _StreamingLoad:
     """Validate and write one table at a time, in chunks, inside the caller's transaction.
 
@@ -857,10 +860,17 @@ class _StreamingLoad:
     rolls the whole transaction back. Memory holds one chunk and the key sets, not the data.
     """
 
-    def __init__(self, conn: Connection, raw: RawDataset, tick: Callable[[int], None]):
+    def __init__(
+        self,
+        conn: Connection,
+        raw: RawDataset,
+        tick: Callable[[int], None],
+        progress: ProgressFactory | None = None,
+    ):
         self.conn = conn
         self.raw = raw
         self.tick = tick
+        self.progress = progress
         self.problems: list[Problem] = []
         self.known: dict[str, set[str]] = {"country": {r["iso3"] for r in country_rows()}}
         self.leaves: set[str] = set()
@@ -874,7 +884,8 @@ class _StreamingLoad:
         self.problems[:0] = self.raw.problems  # syntax problems first, as read
         if self.problems:
             raise LoadError(self.problems)
-        refresh_derived(self.conn, self.touched)
+        check_tick = self.progress("Checking claims", len(self.touched)) if self.progress else None
+        refresh_derived(self.conn, self.touched, check_tick)
         _bump_version(self.conn, self.raw.files)
         _analyze(self.conn)
 
@@ -1061,8 +1072,11 @@ def _delete_in(conn: Connection, table: Table, column: str, keys: set[str]) -> N
         conn.execute(delete(table).where(table.c[column].in_(ordered[start : start + 500])))
 
 
-def refresh_derived(conn: Connection, project_slugs: set[str]) -> None:
-    """Recompute per-project summaries and claim checks after their metrics changed."""
+def refresh_derived(
+    conn: Connection, project_slugs: set[str], tick: Callable[[int], None] | None = None
+) -> None:
+    """Recompute per-project summaries and claim checks after their metrics changed; `tick`
+    advances a progress bar by the projects checked."""
     from app.claims import refresh_claim_checks
 
     metric = _t(m.Metric)
@@ -1082,7 +1096,7 @@ def refresh_derived(conn: Connection, project_slugs: set[str]) -> None:
             .where(project.c.slug.in_(slugs[start : start + 500]))
             .values(claimed_tco2_per_year=largest)
         )
-    refresh_claim_checks(conn, project_slugs)
+    refresh_claim_checks(conn, project_slugs, tick)
 
 
 def _lock_for_load(conn: Connection) -> None:
@@ -1122,9 +1136,6 @@ class LoadSummary:
     files: int
 
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
-
-
 def load_paths(
     engine: Engine,
     paths: Iterable[str | Path],
@@ -1140,7 +1151,7 @@ def load_paths(
     with engine.begin() as conn:
         _lock_for_load(conn)
         _upsert(conn, _t(m.Country), country_rows())
-        load = _StreamingLoad(conn, raw, tick)
+        load = _StreamingLoad(conn, raw, tick, progress)
         load.run()
     counts = {table: load.counts.get(table, 0) for table in INPUT_MODELS}
     return LoadSummary(counts=counts, files=len(raw.files))

@@ -233,3 +233,66 @@ def test_csv_with_unknown_column_is_rejected(engine: Engine, tmp_path: Path) -> 
     with pytest.raises(LoadError) as error:
         load_paths(engine, [tmp_path])
     assert "colour: unknown field" in str(error.value.problems[0])
+
+
+def test_progress_covers_every_row_and_the_claim_checks(engine: Engine, mini: Path) -> None:
+    totals: dict[str, int] = {}
+    done: dict[str, int] = {}
+
+    def factory(label: str, total: int):  # type: ignore[no-untyped-def]
+        totals[label] = total
+        done[label] = 0
+        return lambda n: done.__setitem__(label, done[label] + n)
+
+    load_paths(engine, [mini], progress=factory)
+    assert set(totals) == {"Loading", "Checking claims"}
+    assert totals["Checking claims"] == 2  # the mini dataset's two projects
+    assert done == totals
+
+
+def test_csv_rows_blank_short_and_long(engine: Engine, mini: Path, tmp_path: Path) -> None:
+    """Blank lines are skipped, a short row lacks its last cells, a long row is refused,
+    and problems name the row as a spreadsheet numbers it."""
+    load_paths(engine, [mini])
+    bulk = tmp_path / "bulk"
+    bulk.mkdir()
+    (bulk / "sources.csv").write_text(
+        "slug,title,publisher,kind,url\n"
+        "\n"
+        "ok-source,Title,Publisher,news\n"  # short: url is empty
+        "long-source,Title,Publisher,news,https://example.org,extra\n"
+        "short-source,Title\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError) as error:
+        load_paths(engine, [bulk])
+    problems = sorted(str(p).split(": ", 1)[1] for p in error.value.problems)
+    assert "row 3: -: more cells than columns" in problems
+    assert any(p.startswith("row 4: publisher: ") for p in problems)  # a cell it lacks
+    assert {p.split(":")[0] for p in problems} == {"row 3", "row 4"}
+
+
+def test_csv_values_are_stored_typed(engine: Engine, mini: Path, tmp_path: Path) -> None:
+    """Enums, dates, booleans and converted values written through the driver read back
+    as the ORM reads them."""
+    load_paths(engine, [mini])
+    bulk = tmp_path / "bulk"
+    bulk.mkdir()
+    (bulk / "metrics.csv").write_text(
+        "slug,project,kind,value,unit,period,period_start,period_end,basis,source,uncertain\n"
+        "test-hydro/gen-csv,test-hydro,generation,3.2,TWh,annual,2024-01-01,2024-12-31,"
+        "reported,test-source,true\n",
+        encoding="utf-8",
+    )
+    load_paths(engine, [bulk])
+    from sqlmodel import Session
+
+    with Session(engine) as session:
+        metric = session.get(m.Metric, "test-hydro/gen-csv")
+        assert metric is not None
+        assert metric.kind == m.MetricKind.generation
+        assert metric.period == m.Period.annual
+        assert str(metric.period_start) == "2024-01-01"
+        assert metric.uncertain is True
+        assert metric.canonical_value == pytest.approx(3_200_000)
+        assert metric.canonical_unit == "MWh/yr"

@@ -51,7 +51,7 @@ STATEMENT_FIELDS = ("organization", "project", "sector")
 Query = TypeVar("Query", bound=BaseModel)
 METHODOLOGY_CHECKS = PROJECT_ROOT / "docs" / "methodology-checks.md"
 TOP_CLAIMS = 20  # bars in a claims chart; the CSV download beside it has every project
-CLAIMS_CSV = "/projects.csv?sort=claimed_desc"
+CLAIMS_CSV = "/projects.csv"  # the CSV takes the filter only, not a sort
 
 
 class BadQuery(ValueError):
@@ -204,13 +204,13 @@ def catalogue(request: Request, session: SessionDep) -> Response:
     except (BadQuery, UnknownFilterValue) as error:
         return _error(request, 422, "Unknown filter value", str(error))
     names = _sector_names(session)
-    query = urlencode(project_filter.query_items(page=1, sort="claimed_desc"))
+    query = urlencode(project_filter.query_items(page=1, sort="name"))
     chart = charts.claims_by_project(
         top.rows,
         sector_names=names,
         chart_id="claims",
         total=top.total,
-        data_url=f"/projects.csv?{query}",
+        data_url=f"/projects.csv?{query}" if query else CLAIMS_CSV,
     )
     context = {
         "page": page,
@@ -301,10 +301,10 @@ def _group_page(
 ) -> Response:
     names = _sector_names(session)
     top = top_claims(session, filters=group, limit=TOP_CLAIMS)
-    query = urlencode(group.query_items(sort="claimed_desc"))
+    query = urlencode(group.query_items(sort="name"))
     context |= {
         "claims_chart": charts.claims_by_project(
-            top.rows, sector_names=names, total=top.total, data_url=f"/projects.csv?{query}"
+            top.rows, sector_names=names, total=top.total, data_url=f"{CLAIMS_CSV}?{query}"
         ),
         "sector_names": names,
     }

@@ -6,6 +6,7 @@ table rows, so every chart can be read without JavaScript.
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -78,7 +79,21 @@ def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]
 
     Built as dicts: constructing and validating go.Figure objects cost tens of milliseconds a
     chart, more than the rest of a page. Values must be JSON types (floats, strings, None)."""
-    return {"data": data, "layout": {**layout, "template": _template()}}
+    return {"data": _as_text(data), "layout": {**_as_text(layout), "template": _template()}}
+
+
+def _as_text(value: Any, key: str = "") -> Any:
+    """Escape every string Plotly would read as its pseudo-HTML, so names stay text.
+
+    Plotly turns <a>, <b> and <br> in names and labels into SVG markup; escaped, it shows the
+    characters. Templates (hovertemplate, ...) are ours and keep their markup."""
+    if isinstance(value, str):
+        return value if key.endswith("template") else html.escape(value, quote=False)
+    if isinstance(value, dict):
+        return {k: _as_text(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v, key) for v in value]
+    return value
 
 
 GEO = {

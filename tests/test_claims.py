@@ -488,7 +488,7 @@ def test_chart_has_only_annual_tonnes(seed_session: Session) -> None:
     checks = all_checks(seed_session)
     figure = claimed_vs_expected_figure(checks)
     expected_trace, claimed_trace = figure["data"]
-    labels = list(claimed_trace["y"])
+    labels = list(claimed_trace["text"])
     assert any("co2-ctg-press-release-2022" in label for label in labels)
     assert not any("reduction" in label or "intensity" in label for label in labels)
     karot = labels.index(next(x for x in labels if "co2-ctg-press-release-2022" in x))

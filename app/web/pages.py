@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -18,7 +17,7 @@ from starlette.responses import Response
 
 from app import charts
 from app.api_schemas import MetricOut, ProjectDetail, StatementFilter
-from app.charts_checks import claimed_vs_expected_figure
+from app.charts_checks import axis_labels, claimed_vs_expected_figure
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.queries import detail, stats
@@ -133,10 +132,8 @@ def _overview_map(data: stats.MapData, names: dict[str, str]) -> charts.Chart:
 def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") -> charts.Chart:
     """Claimed versus expected annual CO2 (app/charts_checks.py) with its caption and table."""
     rows = checks.rows
-    labels = _check_labels(rows)
+    labels = axis_labels(rows)
     figure = claimed_vs_expected_figure(rows) if rows else None
-    if figure:
-        _fit_checks_figure(figure, labels, rows)
     table: list[list[Any]] = [
         [label, c.project_name, c.metric_slug.split("/", 1)[-1], c.reading]
         + [c.claim_canonical_value, c.expected_low, c.expected_high, c.verdict_label]
@@ -157,40 +154,6 @@ def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") ->
         columns=["Chart label", "Project", "Claim", "Reading", "Claimed t/yr"]
         + ["Expected low", "Expected high", "Verdict"],
         rows=table,
-    )
-
-
-def _check_labels(rows: Sequence[stats.ComparableCheck]) -> list[str]:
-    """Short axis labels, 'Karot Hydropower Project 3': the project and its claim's number."""
-    totals = Counter(c.project_slug for c in rows)
-    seen: Counter[str] = Counter()
-    labels = []
-    for check in rows:
-        seen[check.project_slug] += 1
-        name = check.project_name
-        name = name if len(name) <= 26 else name[:25].rstrip() + "…"
-        number = seen[check.project_slug] if totals[check.project_slug] > 1 else ""
-        labels.append(f"{name} {number}".rstrip())
-    return labels
-
-
-def _fit_checks_figure(
-    figure: dict[str, Any], labels: list[str], rows: Sequence[stats.ComparableCheck]
-) -> None:
-    # Long labels squeezed the plot: short ones on the axis, the full claim in the hover text.
-    # The heading is the chart's caption title here, and the legend sits above the plot.
-    full = [f"{c.project_name}: {c.metric_slug.split('/', 1)[-1]} ({c.reading})" for c in rows]
-    for trace in figure["data"]:
-        trace.update(y=labels, text=full)
-        trace["hovertemplate"] = "%{text}<br>" + trace["hovertemplate"]
-    layout = figure["layout"]
-    layout.pop("title", None)
-    layout.update(
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-        font=charts.FONT,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
     )
 
 

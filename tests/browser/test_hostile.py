@@ -187,12 +187,6 @@ def test_hostile_requests_are_echoed_as_text(
 CHART_PAGES = ["/", "/projects/hostile-hydro-project"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/charts.py hands names to Plotly unescaped: Plotly's pseudo-HTML turns "
-    "'<a href=...>' into an SVG link with a style attribute (CSP blocks it; no script runs). "
-    "Fix: html.escape() every string charts.py passes to Plotly, then drop this xfail.",
-)
 @pytest.mark.parametrize("path", CHART_PAGES)
 def test_chart_hover_labels_show_markup_as_text(
     browser: Any, hostile_server: str, path: str

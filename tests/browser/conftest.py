@@ -20,7 +20,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The run writes here (ignored by git); the README shows copies kept in docs/screenshots/.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "tests" / "screenshots"
 
 
 def _chromium_path() -> str:

@@ -255,13 +255,16 @@ class ProjectSource(SQLModel, table=True):
 class Statement(SQLModel, table=True):
     """Something a person or organisation said, as reported by a source."""
 
+    # Newest first with a slug tie-break, read backwards: a page stops after LIMIT rows.
+    __table_args__ = (Index("ix_statement_said_on_slug", "said_on", "slug"),)
+
     slug: str = Field(primary_key=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     form: StatementForm = Field(sa_type=enum_type(StatementForm))
     speaker_slug: str | None = Field(default=None, foreign_key="person.slug", index=True)
     speaker_role: str | None = None
     organization_slug: str | None = Field(default=None, foreign_key="organization.slug", index=True)
-    said_on: date | None = Field(default=None, index=True)
+    said_on: date | None = None
     event: str | None = None
     source_slug: str = Field(foreign_key="source.slug", index=True)
     language: str | None = None

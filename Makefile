@@ -47,6 +47,7 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/soak.py
 
 audit: $(TEST_STAMP)
 	$(BIN)/python scripts/audit.py

@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(pages.router)
     errors.install(app)
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

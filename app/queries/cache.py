@@ -1,8 +1,9 @@
 """Per-process caches keyed on the dataset version, which every load bumps.
 
-Reading the version is one primary-key lookup; when it changes (a load committed, in this
-process or another), every cached value of that engine is dropped. Several workers each keep
-their own cache and all see the same version, so they never serve stale counts.
+Reading the version is one primary-key lookup per request; when it changes (a load committed,
+in this process or another), that engine's cached values are dropped. Several workers each keep
+their own cache and all see the same version, so they never serve stale counts. Each engine
+has its own store (held weakly), so two databases in one process never share entries.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.models import DatasetState
 
 F = TypeVar("F", bound=Callable[..., Any])
-MAX_ENTRIES = 2048
-_lock = threading.Lock()
-_entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_version_seen: dict[int, int] = {}
 _STATE = DatasetState.__table__  # type: ignore[attr-defined]
+MISSING = object()
 
 
 def current_version(session: Session) -> int:
@@ -35,27 +35,60 @@ def current_version(session: Session) -> int:
     return int(version)
 
 
+class VersionedCache:
+    """A bounded LRU per engine, emptied when that engine's dataset version changes."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._stores: WeakKeyDictionary[Engine, tuple[int, OrderedDict[Any, Any]]] = (
+            WeakKeyDictionary()
+        )
+
+    def _store(self, session: Session) -> OrderedDict[Any, Any]:
+        engine = session.get_bind()
+        assert isinstance(engine, Engine)
+        version = current_version(session)
+        found = self._stores.get(engine)
+        if found is None or found[0] != version:
+            found = (version, OrderedDict())
+            self._stores[engine] = found
+        return found[1]
+
+    def get(self, session: Session, key: Any) -> Any:
+        with self._lock:
+            store = self._store(session)
+            value = store.get(key, MISSING)
+            if value is not MISSING:
+                store.move_to_end(key)
+            return value
+
+    def put(self, session: Session, key: Any, value: Any) -> None:
+        with self._lock:
+            store = self._store(session)
+            store[key] = value
+            while len(store) > self.max_entries:
+                store.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stores.clear()
+
+
+_queries = VersionedCache(max_entries=2048)
+
+
 def cached(name: str) -> Callable[[F], F]:
     """Cache `fn(session, *args)` per engine and dataset version (args must be hashable)."""
 
     def decorate(fn: F) -> F:
         @wraps(fn)
         def wrapper(session: Session, *args: Any) -> Any:
-            engine_id = id(session.get_bind())
-            version = current_version(session)
-            key = (engine_id, version, name, args)
-            with _lock:
-                if _version_seen.get(engine_id) != version:
-                    _drop_engine(engine_id)
-                    _version_seen[engine_id] = version
-                if key in _entries:
-                    _entries.move_to_end(key)
-                    return _entries[key]
-            value = fn(session, *args)
-            with _lock:
-                _entries[key] = value
-                while len(_entries) > MAX_ENTRIES:
-                    _entries.popitem(last=False)
+            key = (name, args)
+            value = _queries.get(session, key)
+            if value is MISSING:
+                value = fn(session, *args)
+                _queries.put(session, key, value)
             return value
 
         return wrapper  # type: ignore[return-value]
@@ -63,12 +96,5 @@ def cached(name: str) -> Callable[[F], F]:
     return decorate
 
 
-def _drop_engine(engine_id: int) -> None:
-    for key in [k for k in _entries if k[0] == engine_id]:
-        del _entries[key]
-
-
 def clear() -> None:
-    with _lock:
-        _entries.clear()
-        _version_seen.clear()
+    _queries.clear()

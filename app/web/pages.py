@@ -30,6 +30,7 @@ from app.queries.projects import (
 )
 from app.schemas import ProjectFilter, SortKey
 from app.web import filters
+from app.web.page_cache import cached_page
 from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -101,6 +102,7 @@ def healthz(session: SessionDep) -> JSONResponse:
 
 
 @router.get("/")
+@cached_page
 def overview(request: Request, session: SessionDep) -> Response:
     """Headline figures, the claims and checks charts, the map, latest statements, headlines.
 
@@ -158,6 +160,7 @@ def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") ->
 
 
 @router.get("/projects")
+@cached_page
 def catalogue(request: Request, session: SessionDep) -> Response:
     """The catalogue: facets, sort, pages; htmx gets only the `catalogue` block."""
     try:
@@ -187,6 +190,7 @@ def catalogue(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/projects/{slug}")
+@cached_page
 def project_page(request: Request, session: SessionDep, slug: str) -> Response:
     """One project: facts, location, metrics with verdicts and sources, statements, related."""
     project = detail.project_record(session, slug=slug)
@@ -226,6 +230,7 @@ def _location_rows(project: ProjectDetail) -> list[dict[str, Any]]:
 
 
 @router.get("/statements")
+@cached_page
 def statements(request: Request, session: SessionDep) -> Response:
     """Who said what: statements filtered by organisation, project and sector, a page at a time."""
     try:
@@ -240,6 +245,7 @@ def statements(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/countries/{iso3}")
+@cached_page
 def country_page(request: Request, session: SessionDep, iso3: str) -> Response:
     """A country's projects with a chart of their claimed reductions."""
     found = detail.country_detail(session, iso3=iso3)
@@ -250,6 +256,7 @@ def country_page(request: Request, session: SessionDep, iso3: str) -> Response:
 
 
 @router.get("/sectors/{slug}")
+@cached_page
 def sector_page(request: Request, session: SessionDep, slug: str) -> Response:
     """A sector or technology with its projects and a chart of their claimed reductions."""
     found = detail.sector_detail(session, slug=slug)

@@ -1,0 +1,44 @@
+"""Cached pages follow the data: a load bumps the dataset version and the next request sees it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from app.loader import load_paths
+from app.main import create_app
+from tests.conftest import settings_for
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
+
+
+def test_a_load_refreshes_cached_pages_and_fragments(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    first = tmp_path / "first"
+    shutil.copytree(MINI, first)
+    (first / "projects" / "test-wind.yaml").unlink()
+    load_paths(engine, [first])
+    client = TestClient(create_app(settings_for(db_url)))
+    assert client.get("/projects/test-wind").status_code == 404
+    fragment = {"HX-Request": "true"}
+    for headers in ({}, fragment):
+        body = client.get("/projects", headers=headers).text
+        assert "Test Hydro" in body and "Test Wind" not in body
+        assert client.get("/projects", headers=headers).text == body  # served again
+    load_paths(engine, [MINI])
+    for headers in ({}, fragment):
+        assert "Test Wind" in client.get("/projects", headers=headers).text
+    assert client.get("/projects/test-wind").status_code == 200
+
+
+def test_fragment_and_full_page_are_cached_apart(client: TestClient) -> None:
+    full = client.get("/projects?sector=energy")
+    fragment = client.get("/projects?sector=energy", headers={"HX-Request": "true"})
+    again = client.get("/projects?sector=energy")
+    assert "<html" in full.text and "<html" not in fragment.text
+    assert again.text == full.text
+    assert full.headers["etag"] != fragment.headers["etag"]

@@ -41,11 +41,25 @@ def usd(value: Any) -> str:
     return f"US${value:,.0f}"
 
 
+# Enum values whose words need more than capitalising.
+LABELS = {
+    "epc": "EPC contractor",
+    "emissions_reduction_pct": "Emissions reduction (%)",
+    "cost_reduction_pct": "Cost reduction (%)",
+    "coal_saved": "Coal saved",
+    "bri": "BRI project",
+    "direct_quote": "Direct quote",
+}
+
+
 def label(value: Any) -> str:
     """An enum value as words: 'under_construction' -> 'Under construction'."""
     if value is None:
         return "—"
-    text = str(value.value if isinstance(value, Enum) else value).replace("_", " ")
+    raw = str(value.value if isinstance(value, Enum) else value)
+    if raw in LABELS:
+        return LABELS[raw]
+    text = raw.replace("_", " ")
     return text[:1].upper() + text[1:]
 
 

@@ -8,7 +8,7 @@ import json
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 
-EMISSION_KINDS = ("Emissions avoided", "Emissions reduction pct")
+EMISSION_KINDS = ("Emissions avoided", "Emissions reduction (%)")
 
 
 def soup(client: TestClient, url: str) -> BeautifulSoup:

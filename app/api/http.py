@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from app.api_schemas import ProblemDetail
+from app.queries.cache import MISSING, VersionedCache
 from app.queries.projects import UnknownFilterValue
 
 # Read-only, keyless data: any site may read it from a browser.
@@ -123,3 +126,24 @@ def json_response(request: Request, model: BaseModel | list[Any]) -> Response:
 
         body = TypeAdapter(list[Any]).dump_json(model)
     return conditional(request, body, "application/json")
+
+
+_bodies = VersionedCache(max_entries=512)
+R = TypeVar("R", bound=Callable[..., Response])
+
+
+def cached_json(route: R) -> R:
+    """Serve a 200 body again while the URL and the dataset version match (loads bump it)."""
+
+    @wraps(route)
+    def wrapper(request: Request, session: Session, *args: Any, **kwargs: Any) -> Response:
+        key = (request.url.path, request.url.query)
+        hit = _bodies.get(session, key)
+        if hit is not MISSING:
+            return conditional(request, hit, "application/json")
+        response = route(request, session, *args, **kwargs)
+        if response.status_code == 200 and response.media_type == "application/json":
+            _bodies.put(session, key, bytes(response.body))
+        return response
+
+    return wrapper  # type: ignore[return-value]

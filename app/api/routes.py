@@ -16,6 +16,7 @@ from app.api.http import (
     NOT_FOUND,
     PREFLIGHT_HEADERS,
     ClearErrorsRoute,
+    cached_json,
     json_response,
     problem,
 )
@@ -46,6 +47,7 @@ Slug = Annotated[str, Path(max_length=200, description="Slug of the record")]
     responses=ERROR_RESPONSES,
     summary="Catalogue of projects",
 )
+@cached_json
 def projects(
     request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
 ) -> Response:
@@ -63,6 +65,7 @@ def projects(
     responses={**ERROR_RESPONSES, **NOT_FOUND},
     summary="One project with its figures and sources",
 )
+@cached_json
 def project(request: Request, session: SessionDep, slug: Slug) -> Response:
     """A project with its countries, parties, metrics, statements and every source cited."""
     found = detail.project_record(session, slug=slug)

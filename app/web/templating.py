@@ -39,13 +39,19 @@ def render(
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, block_name=fragment
     )
-    response.headers["Vary"] = "HX-Request, Accept-Encoding"
+    # The compression middleware adds Accept-Encoding to Vary itself.
+    response.headers["Vary"] = "HX-Request"
     return with_etag(request, response) if status_code == 200 else response
 
 
-def with_etag(request: Request, response: Response) -> Response:
+def etag_of(body: bytes) -> str:
+    """A weak ETag: the same for every content coding of the same page."""
+    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def with_etag(request: Request, response: Response, etag: str | None = None) -> Response:
     """Weak ETag of the body; 304 when If-None-Match has it. `no-cache`: always revalidate."""
-    etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+    etag = etag or etag_of(bytes(response.body))
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": response.headers["Vary"]}
     given = request.headers.get("if-none-match", "")
     # Weak comparison (RFC 9110 8.8.3.2): the W/ prefix does not count.

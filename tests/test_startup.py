@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,13 +41,26 @@ def test_unmigrated_file(tmp_path: Path) -> None:
         create_app(settings_for(f"sqlite:///{path}"))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def _make_read_only(path: Path) -> Callable[[], None]:
+    """chmod for ordinary users; root ignores modes, so mark the file immutable instead."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        return lambda: path.chmod(0o644)
+    if shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: cannot make a file read-only")
+    subprocess.run(["chattr", "+i", str(path)], check=True)
+    return lambda: subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
 def test_read_only_file(tmp_path: Path) -> None:
     path = tmp_path / "ro.db"
     upgrade(build_engine(settings_for(f"sqlite:///{path}")))
-    path.chmod(0o444)
-    with pytest.raises(DatabaseUnavailable, match="read-only"):
-        create_app(settings_for(f"sqlite:///{path}"))
+    restore = _make_read_only(path)
+    try:
+        with pytest.raises(DatabaseUnavailable, match="read-only"):
+            create_app(settings_for(f"sqlite:///{path}"))
+    finally:
+        restore()
 
 
 def test_serve_prints_the_reason_without_a_traceback(tmp_path: Path) -> None:

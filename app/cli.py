@@ -99,6 +99,9 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     seed: Annotated[bool, typer.Option(help="Migrate and load seed/ first")] = False,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (a proxy in front usually does)")
+    ] = False,
 ) -> None:
     """Serve the dashboard and API with uvicorn."""
     import uvicorn
@@ -121,6 +124,7 @@ def serve(
         server_header=False,
         proxy_headers=True,
         log_level="info",
+        access_log=access_log,
     )
 
 

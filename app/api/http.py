@@ -6,7 +6,6 @@ handlers, so the API keeps its own error format whatever the HTML pages do with 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Coroutine, Mapping
 from functools import wraps
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from sqlmodel import Session
 from app.api_schemas import ProblemDetail
 from app.queries.cache import MISSING, VersionedCache
 from app.queries.projects import UnknownFilterValue
+from app.web.etag import client_has, etag_of
 
 # Read-only, keyless data: any site may read it from a browser.
 CORS_HEADERS = {
@@ -91,28 +91,17 @@ class ClearErrorsRoute(APIRoute):
         return handle
 
 
-def _etag(body: bytes) -> str:
-    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def _matches(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
-    if not header:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return "*" in tags or etag.removeprefix("W/") in tags
-
-
 def conditional(
     request: Request,
     body: bytes,
     media_type: str,
     headers: Mapping[str, str] | None = None,
+    etag: str | None = None,
 ) -> Response:
     """`body` with an ETag (its hash); 304 when the client already has it."""
-    etag = _etag(body)
+    etag = etag or etag_of(body)
     common = {**CORS_HEADERS, "ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if _matches(request, etag):
+    if client_has(request, etag):
         return Response(status_code=304, headers=common)
     return Response(body, media_type=media_type, headers={**common, **(headers or {})})
 
@@ -140,10 +129,11 @@ def cached_json(route: R) -> R:
         key = (request.url.path, request.url.query)
         hit = _bodies.get(session, key)
         if hit is not MISSING:
-            return conditional(request, hit, "application/json")
+            body, etag = hit
+            return conditional(request, body, "application/json", etag=etag)
         response = route(request, session, *args, **kwargs)
         if response.status_code == 200 and response.media_type == "application/json":
-            _bodies.put(session, key, bytes(response.body))
+            _bodies.put(session, key, (bytes(response.body), response.headers["etag"]))
         return response
 
     return wrapper  # type: ignore[return-value]

@@ -19,7 +19,8 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.queries.cache import MISSING, VersionedCache
-from app.web.templating import etag_of, wants_fragment, with_etag
+from app.web.etag import etag_of
+from app.web.templating import wants_fragment, with_etag
 
 F = TypeVar("F", bound=Callable[..., Response])
 # Pages are at most ~100 KB (~15 KB gzipped): a few tens of MB per worker at most.

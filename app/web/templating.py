@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +9,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
+from app.web.etag import client_has, etag_of
 from app.web.static import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
@@ -44,18 +44,11 @@ def render(
     return with_etag(request, response) if status_code == 200 else response
 
 
-def etag_of(body: bytes) -> str:
-    """A weak ETag: the same for every content coding of the same page."""
-    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
 def with_etag(request: Request, response: Response, etag: str | None = None) -> Response:
     """Weak ETag of the body; 304 when If-None-Match has it. `no-cache`: always revalidate."""
     etag = etag or etag_of(bytes(response.body))
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": response.headers["Vary"]}
-    given = request.headers.get("if-none-match", "")
-    # Weak comparison (RFC 9110 8.8.3.2): the W/ prefix does not count.
-    if etag.removeprefix("W/") in {tag.strip().removeprefix("W/") for tag in given.split(",")}:
+    if client_has(request, etag):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response

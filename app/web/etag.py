@@ -1,0 +1,19 @@
+"""Weak ETags and If-None-Match, shared by pages, the API and the downloads."""
+
+import hashlib
+
+from starlette.requests import Request
+
+
+def etag_of(body: bytes) -> str:
+    """A weak ETag: the same for every content coding of the same body."""
+    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def client_has(request: Request, etag: str) -> bool:
+    """Whether If-None-Match names `etag` (weak comparison, RFC 9110 8.8.3.2, or `*`)."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags

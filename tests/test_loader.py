@@ -296,3 +296,41 @@ def test_csv_values_are_stored_typed(engine: Engine, mini: Path, tmp_path: Path)
         assert metric.uncertain is True
         assert metric.canonical_value == pytest.approx(3_200_000)
         assert metric.canonical_unit == "MWh/yr"
+
+
+def test_sqlite_load_turns_foreign_keys_back_on(engine: Engine, mini: Path) -> None:
+    """Loads skip SQLite's per-row foreign-key lookups; the pooled connection gets them back."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite pragma")
+    load_paths(engine, [mini])
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_reference_the_validation_missed_still_rolls_back(
+    engine: Engine, mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the reference check switched off, a dangling reference reaches the database:
+    PostgreSQL refuses the row, SQLite's foreign_key_check refuses the commit."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.loader import writing
+
+    load_paths(engine, [mini])
+    before = snapshot(engine)
+    (mini / "extra.yaml").write_text(
+        "sources:\n  - slug: orphan-source\n    title: T\n    publisher: P\n"
+        "    url: https://example.org/\n    kind: news\n"
+        "organizations:\n  - slug: orphan-org\n    name: Orphan\n    kind: company\n"
+        "    country: XXX\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(writing, "REFERENCES", [])
+    with pytest.raises((LoadError, IntegrityError)) as caught:
+        load_paths(engine, [mini])
+    if engine.dialect.name == "sqlite":
+        assert isinstance(caught.value, LoadError)
+        assert [str(p) for p in caught.value.problems] == [
+            "-: organization orphan-org: -: refers to a missing country"
+        ]
+    assert snapshot(engine) == before

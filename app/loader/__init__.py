@@ -9,7 +9,9 @@ load leaves the database exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,13 +63,45 @@ def load_paths(
     """
     raw = read_dataset(paths)
     tick = progress("Loading", raw.row_count()) if progress else (lambda _n: None)
-    with engine.begin() as conn:
+    with _without_cyclic_gc(), engine.connect() as conn, _sqlite_bulk_mode(conn), conn.begin():
         _lock_for_load(conn)
         _upsert(conn, _t(m.Country), country_rows())
         load = _StreamingLoad(conn, raw, tick, progress)
         load.run()
     counts = {table: load.counts.get(table, 0) for table in INPUT_MODELS}
     return LoadSummary(counts=counts, files=len(raw.files))
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """A load allocates millions of short-lived rows and makes no reference cycles, yet the
+    cyclic collector would keep rescanning the growing key sets: ~30 % of a 100k load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def _sqlite_bulk_mode(conn: Connection) -> Iterator[None]:
+    """SQLite: no per-row foreign-key lookups while loading; the loader has already checked
+    every reference, and `_StreamingLoad` runs `PRAGMA foreign_key_check` before committing.
+
+    The pragma only takes effect outside a transaction, so it is set on the driver's
+    connection before `begin()`, and set back before the connection returns to the pool."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def dataset_version(conn: Connection) -> int:

@@ -431,6 +431,7 @@ class _StreamingLoad:
             raise LoadError(self.problems)
         check_tick = self.progress("Checking claims", len(self.touched)) if self.progress else None
         refresh_derived(self.conn, self.touched, check_tick)
+        self._check_foreign_keys()
         _bump_version(self.conn, self.raw.files)
         _analyze(self.conn)
 
@@ -495,6 +496,33 @@ class _StreamingLoad:
         if duplicates:
             self._duplicate_problems(table, duplicates)
         self.counts[table] = count
+
+    def _check_foreign_keys(self) -> None:
+        """SQLite loads with foreign keys off (see `_sqlite_bulk_mode`): one set-based check of
+        the tables written, so a reference the validation missed still rolls the load back."""
+        if self.conn.dialect.name != "sqlite":
+            return  # PostgreSQL checked every row as it went in
+        written = {TABLE_SPECS[t].table.name for t, n in self.counts.items() if n}
+        if self.touched:
+            written.add(_t(m.ClaimCheck).name)
+        tables = {t.name: t for t in m.SQLModel.metadata.sorted_tables}
+        for name in sorted(written):
+            violations = self.conn.exec_driver_sql(f"PRAGMA foreign_key_check({name})").all()
+            keys = [c.name for c in tables[name].primary_key.columns]
+            for table, rowid, parent, _fk in violations:
+                key = self.conn.exec_driver_sql(
+                    f"SELECT {', '.join(keys)} FROM {table} WHERE rowid = ?", (rowid,)
+                ).one()
+                self.problems.append(
+                    Problem(
+                        "-",
+                        f"{table} {'/'.join(map(str, key))}",
+                        "-",
+                        f"refers to a missing {parent}",
+                    )
+                )
+        if self.problems:
+            raise LoadError(self.problems)
 
     def _validation_problems(self, row: RawRow, exc: ValidationError) -> None:
         for error in exc.errors(include_url=False):

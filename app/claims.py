@@ -9,7 +9,6 @@ per chunk, never a query per project, and memory bounded by one chunk.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import defaultdict
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import pint
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
@@ -945,9 +945,13 @@ def _marks(conn: Connection, count: int) -> str:
     return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * count)
 
 
-def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-    """Plain tuples straight from the driver: no per-row SQLAlchemy result processing."""
-    yield from conn.exec_driver_sql(sql, tuple(params))
+def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Plain tuples straight from the driver's fetchall: no per-row SQLAlchemy Row objects."""
+    result = conn.exec_driver_sql(sql, tuple(params))
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
 
 
 def load_factors(conn: Connection) -> list[Factor]:
@@ -1016,7 +1020,7 @@ def load_projects(conn: Connection, slugs: set[str]) -> tuple[dict[str, ProjectD
                 claims.append(_claim_from_row(row))
                 continue
             q = Quantity(row[4], row[6] or "", row[6] or "", row[11], row[0])
-            project.activity[activity].append((q, Period(row[8]), row[12]))
+            project.activity[activity].append((q, _PERIODS[row[8]], row[12]))
     for project in projects.values():
         project.countries.sort()
     return projects, claims
@@ -1028,18 +1032,25 @@ def _claim_from_row(row: Sequence[Any]) -> Claim:
      baseline, scope, source_slug, statement_slug, uncertain) = row  # fmt: skip
     return Claim(
         slug=slug,
-        kind=MetricKind(kind),
+        kind=_KINDS[kind],
         value=value,
         value_high=value_high,
         unit=(canonical_unit or unit).removesuffix("/yr"),
         source_slug=source_slug,
-        qualifier=Qualifier(qualifier),
-        period=Period(period),
+        qualifier=_QUALIFIERS[qualifier],
+        period=_PERIODS[period],
         baseline=baseline,
-        scope=m.Scope(scope),
+        scope=_SCOPES[scope],
         statement_slug=statement_slug,
         uncertain=bool(uncertain),
     )
+
+
+# Stored value -> member by dict: Enum(value) costs a Python call per claim, 4 per row.
+_KINDS = {k.value: k for k in MetricKind}
+_QUALIFIERS = {q.value: q for q in Qualifier}
+_PERIODS = {p.value: p for p in Period}
+_SCOPES = {s.value: s for s in m.Scope}
 
 
 def check_rows(claim: Claim, project_slug: str, results: list[CheckResult]) -> list[tuple]:
@@ -1056,7 +1067,7 @@ def check_rows(claim: Claim, project_slug: str, results: list[CheckResult]) -> l
             r.expected.high if r.expected else None,
             _expected_unit(claim, r),
             r.missing,
-            json.dumps(r.explanation(), ensure_ascii=False),
+            orjson.dumps(r.explanation()).decode(),  # ~8x json.dumps: 1M checks per big load
         )
         for r in results
     ]

@@ -147,8 +147,9 @@ ROW_CHECKS: dict[str, Callable[[ValidRow], Iterator[Problem]]] = {
 
 
 def _e(value: Any) -> Any:
-    """An enum as its stored value (psycopg would dump an Enum by name)."""
-    return None if value is None else value.value
+    """An enum as its stored value (psycopg would dump an Enum by name). str() of a StrEnum
+    is its value, at a quarter of the cost of `.value` (a Python property)."""
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -241,10 +242,10 @@ def _metric_tuple(r: MetricIn) -> tuple[Any, ...]:
     conversion = conversion_for(r.kind, r.unit, r.period)  # cached; validated before
     factor = conversion.factor
     return (
-        r.slug, r.project, r.kind.value, r.value, r.value_high, r.qualifier.value, r.unit,
+        r.slug, r.project, str(r.kind), r.value, r.value_high, str(r.qualifier), r.unit,
         r.value * factor, None if r.value_high is None else r.value_high * factor,
-        conversion.label, r.period.value, r.period_start, r.period_end, r.year, r.baseline,
-        r.scope.value, r.basis.value, r.source, r.statement, r.claimant, r.stated_on,
+        conversion.label, str(r.period), r.period_start, r.period_end, r.year, r.baseline,
+        str(r.scope), str(r.basis), r.source, r.statement, r.claimant, r.stated_on,
         r.uncertain, r.note,
     )  # fmt: skip
 

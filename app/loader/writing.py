@@ -219,13 +219,21 @@ class TableSpec:
     upsert: bool = True  # entities are upserted by key; child rows are replaced, then inserted
 
 
-def _statement_sql(conn: Connection, table: Table, columns: Sequence[str], upsert: bool) -> str:
-    """INSERT (… ON CONFLICT DO UPDATE) with positional placeholders of the driver."""
+def _statement_sql(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    upsert: bool,
+    nulls: tuple[int, ...] = (),
+) -> str:
+    """INSERT (… ON CONFLICT DO UPDATE) with positional placeholders of the driver, and a
+    literal NULL for the columns at positions `nulls` (no parameter is bound for them)."""
     quote = conn.dialect.identifier_preparer.quote
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    values = ["NULL" if i in nulls else mark for i in range(len(columns))]
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+        f"VALUES ({', '.join(values)})"
     )
     if not upsert:
         return sql
@@ -668,7 +676,7 @@ class _ChunkWriter:
         self.table_name = table
         self.spec = TABLE_SPECS[table]
         self.build = table_builder(table, load.parent_of)
-        self.sql = _statement_sql(self.conn, self.spec.table, self.spec.columns, self.spec.upsert)
+        self.sql_for: dict[tuple[int, ...], str] = {}  # statement per set of all-NULL columns
         self.parent_column = CHILD_COLUMNS.get(table)
         self.cleared: set[str] = set()
         self.empty = False
@@ -691,12 +699,25 @@ class _ChunkWriter:
         if self.parent_column is not None:
             self._clear({getattr(v, CHILD_TABLES[self.table_name]) for v in values})
         build = self.build
-        rows = [row.built if row.built is not None else build(row.value) for row in chunk]
-        _execute_many(self.conn, self.sql, rows)
+        self._insert([row.built if row.built is not None else build(row.value) for row in chunk])
         if self.table_name == "projects":
             self.load.touched.update(v.slug for v in values)
         elif self.table_name == "metrics":
             self.load.touched.update(v.project for v in values)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """executemany, with the chunk's all-NULL columns written as literal NULLs: binding a
+        parameter is most of the driver's cost, and a metric row has ~8 empty columns."""
+        columns = list(zip(*rows, strict=True))  # transposed in C, as are the rows below
+        nulls = tuple(i for i, column in enumerate(columns) if column.count(None) == len(rows))
+        if nulls:
+            rows = list(zip(*(c for i, c in enumerate(columns) if i not in nulls), strict=True))
+        sql = self.sql_for.get(nulls)
+        if sql is None:
+            spec = self.spec
+            sql = _statement_sql(self.conn, spec.table, spec.columns, spec.upsert, nulls)
+            self.sql_for[nulls] = sql
+        _execute_many(self.conn, sql, rows)
 
     def _clear(self, parents: set[str]) -> None:
         """Child rows of every parent in the load are replaced, never merged with stale ones."""

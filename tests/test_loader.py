@@ -334,3 +334,27 @@ def test_reference_the_validation_missed_still_rolls_back(
             "-: organization orphan-org: -: refers to a missing country"
         ]
     assert snapshot(engine) == before
+
+
+def test_a_factor_only_load_rechecks_the_claims(engine: Engine, mini: Path, tmp_path: Path) -> None:
+    """Claim checks depend on reference factors: changing a factor alone re-runs them."""
+    load_paths(engine, [mini])
+    query = text(
+        "SELECT expected_low, expected_high FROM claim_check "
+        "WHERE metric_slug = 'test-hydro/co2' AND reading = 'grid average'"
+    )
+    with engine.connect() as conn:
+        before = conn.execute(query).one()
+    factors = tmp_path / "factors"
+    factors.mkdir()
+    (factors / "factors.yaml").write_text(
+        "reference_factors:\n"
+        "  - {slug: grid-pak-2023, kind: grid, country: PAK, value: 0.8812, unit: t/MWh,"
+        " year: 2023, source: test-source}\n",
+        encoding="utf-8",
+    )
+    load_paths(engine, [factors])
+    with engine.connect() as conn:
+        after = conn.execute(query).one()
+    assert after[0] == pytest.approx(2 * before[0])
+    assert after[1] == pytest.approx(2 * before[1])

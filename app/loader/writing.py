@@ -506,6 +506,12 @@ class _StreamingLoad:
         self.problems[:0] = self.raw.problems  # syntax problems first, as read
         if self.problems:
             raise LoadError(self.problems)
+        if self.counts.get("reference_factors"):
+            # Any claim may be checked against a changed factor: recheck every project's.
+            metric = _t(m.Metric)
+            self.touched |= set(
+                self.conn.execute(select(metric.c.project_slug).distinct()).scalars()
+            )
         check_tick = self.progress("Checking claims", len(self.touched)) if self.progress else None
         refresh_derived(self.conn, self.touched, check_tick)
         self._check_foreign_keys()

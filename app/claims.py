@@ -9,13 +9,14 @@ per chunk, never a query per project, and memory bounded by one chunk.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import pint
@@ -984,46 +985,110 @@ def _line_km(value: float | None, unit: str | None, source: str | None) -> Quant
     return Quantity(km, "km", "km", source, "capacity")
 
 
-def load_projects(conn: Connection, slugs: set[str]) -> tuple[dict[str, ProjectData], list[Claim]]:
-    """Projects, their countries, activity figures and claims: three queries per chunk of
-    slugs. Callers with many projects call this per chunk (see `refresh_claim_checks`)."""
-    projects: dict[str, ProjectData] = {}
-    claims: list[Claim] = []
+@dataclass
+class ChunkRows:
+    """What the checks of a chunk of projects read from the database, as plain tuples (so
+    they can be checked in another process): projects, their countries, their metrics."""
+
+    projects: list[tuple[Any, ...]]
+    countries: list[tuple[Any, ...]]
+    metrics: list[tuple[Any, ...]]
+
+
+def read_chunk(conn: Connection, chunk: Sequence[str]) -> ChunkRows:
+    """Three queries for up to CHUNK project slugs."""
+    keys = _marks(conn, len(chunk))
     kinds = _marks(conn, len(READ_KINDS))
-    for chunk in _chunks(slugs):
-        keys = _marks(conn, len(chunk))
-        for slug, tech, sector, cap, cap_unit in _rows(
+    return ChunkRows(
+        projects=_rows(
             conn,
             "SELECT slug, technology_slug, sector_slug, capacity_value, capacity_unit "
             f"FROM project WHERE slug IN ({keys})",
             chunk,
-        ):
-            projects[slug] = ProjectData(slug, tech, sector, line_km=_line_km(cap, cap_unit, None))
-        for slug, iso3 in _rows(
+        ),
+        countries=_rows(
             conn,
             "SELECT project_slug, country_iso3 FROM project_country "
             f"WHERE project_slug IN ({keys})",
             chunk,
-        ):
-            if slug in projects:
-                projects[slug].countries.append(iso3)
-        metric_sql = (
+        ),
+        metrics=_rows(
+            conn,
             f"SELECT {', '.join(METRIC_COLUMNS)} FROM metric "
-            f"WHERE project_slug IN ({keys}) AND kind IN ({kinds})"
-        )
-        for row in _rows(conn, metric_sql, [*chunk, *READ_KINDS]):
-            project = projects.get(row[1])
-            if project is None or row[4] is None:
-                continue
-            activity = ACTIVITY_VALUES.get(row[2])
-            if activity is None:
-                claims.append(_claim_from_row(row))
-                continue
-            q = Quantity(row[4], row[6] or "", row[6] or "", row[11], row[0])
-            project.activity[activity].append((q, _PERIODS[row[8]], row[12]))
+            f"WHERE project_slug IN ({keys}) AND kind IN ({kinds})",
+            [*chunk, *READ_KINDS],
+        ),
+    )
+
+
+def projects_from_rows(rows: ChunkRows) -> tuple[dict[str, ProjectData], list[Claim]]:
+    """Projects with their countries and activity figures, and their claims."""
+    projects: dict[str, ProjectData] = {}
+    claims: list[Claim] = []
+    for slug, tech, sector, cap, cap_unit in rows.projects:
+        projects[slug] = ProjectData(slug, tech, sector, line_km=_line_km(cap, cap_unit, None))
+    for slug, iso3 in rows.countries:
+        if slug in projects:
+            projects[slug].countries.append(iso3)
+    for row in rows.metrics:
+        project = projects.get(row[1])
+        if project is None or row[4] is None:
+            continue
+        activity = ACTIVITY_VALUES.get(row[2])
+        if activity is None:
+            claims.append(_claim_from_row(row))
+            continue
+        q = Quantity(row[4], row[6] or "", row[6] or "", row[11], row[0])
+        project.activity[activity].append((q, _PERIODS[row[8]], row[12]))
     for project in projects.values():
         project.countries.sort()
     return projects, claims
+
+
+def load_projects(conn: Connection, slugs: set[str]) -> tuple[dict[str, ProjectData], list[Claim]]:
+    """Projects, their countries, activity figures and claims, read CHUNK slugs at a time."""
+    projects: dict[str, ProjectData] = {}
+    claims: list[Claim] = []
+    for chunk in _chunks(slugs):
+        chunk_projects, chunk_claims = projects_from_rows(read_chunk(conn, chunk))
+        projects.update(chunk_projects)
+        claims += chunk_claims
+    return projects, claims
+
+
+def checks_of_chunk(rows: ChunkRows, factors: list[Factor]) -> list[tuple[Any, ...]]:
+    """claim_check rows (CHECK_COLUMNS order) of every claim of a chunk's projects."""
+    projects, claims = projects_from_rows(rows)
+    checked: list[tuple[Any, ...]] = []
+    for claim in claims:
+        project_slug = claim.slug.split("/", 1)[0]
+        project = projects.get(project_slug)
+        if project is not None:
+            checked += check_rows(claim, project_slug, checks_for_claim(claim, project, factors))
+    return checked
+
+
+class ClaimChecker(Protocol):
+    """Checks chunks in order: `submit` one, `collect` its rows before the next `submit`."""
+
+    def submit(self, rows: ChunkRows, factors: list[Factor]) -> None: ...
+
+    def collect(self) -> list[tuple[Any, ...]]: ...
+
+
+class LocalChecker:
+    """Checks each chunk in this process, at `submit`."""
+
+    def __init__(self) -> None:
+        self.result: list[tuple[Any, ...]] = []
+
+    def submit(self, rows: ChunkRows, factors: list[Factor]) -> None:
+        self.result = checks_of_chunk(rows, factors)
+        if not gc.isenabled():  # a load turns the collector off; checking makes cycles
+            gc.collect()
+
+    def collect(self) -> list[tuple[Any, ...]]:
+        return self.result
 
 
 def _claim_from_row(row: Sequence[Any]) -> Claim:
@@ -1082,35 +1147,45 @@ def _expected_unit(claim: Claim, result: CheckResult) -> str | None:
 
 
 def refresh_claim_checks(
-    conn: Connection, project_slugs: set[str], tick: Callable[[int], None] | None = None
+    conn: Connection,
+    project_slugs: set[str],
+    tick: Callable[[int], None] | None = None,
+    checker: ClaimChecker | None = None,
 ) -> None:
     """Recompute the stored checks of these projects' claims (inside the loader's transaction).
 
-    Works through the projects in chunks of CHUNK: read a chunk's projects, countries and
-    metrics, check its claims, write its rows. Memory stays flat whatever the load's size.
-    `tick` (a progress bar) advances by each chunk's projects."""
+    Works through the projects in chunks of CHUNK, so memory stays flat whatever the load's
+    size. Reading a chunk and writing the previous one's rows overlap the checking of the
+    current one when `checker` runs in another process (a big load's helper); by default
+    the checks run here. `tick` (a progress bar) advances by each chunk's projects."""
     if not project_slugs:
         return
+    checker = checker or LocalChecker()
     factors = load_factors(conn)
     had_checks = conn.execute(select(CCT.c.metric_slug).limit(1)).first() is not None
     insert_sql = (
         f"INSERT INTO claim_check ({', '.join(CHECK_COLUMNS)}) "
         f"VALUES ({_marks(conn, len(CHECK_COLUMNS))})"
     )
-    for chunk in _chunks(project_slugs):
+
+    def write(chunk: list[str], rows: list[tuple[Any, ...]]) -> None:
         if had_checks:  # a first load has nothing to delete
             conn.execute(delete(CCT).where(CCT.c.project_slug.in_(chunk)))
-        projects, claims = load_projects(conn, set(chunk))
-        rows: list[tuple] = []
-        for claim in claims:
-            project_slug = claim.slug.split("/", 1)[0]
-            project = projects.get(project_slug)
-            if project is not None:
-                rows += check_rows(claim, project_slug, checks_for_claim(claim, project, factors))
         if rows:
             conn.exec_driver_sql(insert_sql, rows)
         if tick is not None:
             tick(len(chunk))
+
+    previous: list[str] | None = None
+    for chunk in _chunks(project_slugs):
+        rows = read_chunk(conn, chunk)
+        done = checker.collect() if previous is not None else []
+        checker.submit(rows, factors)  # checked while the previous chunk is written
+        if previous is not None:
+            write(previous, done)
+        previous = chunk
+    if previous is not None:
+        write(previous, checker.collect())
 
 
 def project_expected_power(conn: Connection, slug: str) -> CheckResult | None:

@@ -106,6 +106,6 @@ def test_a_parser_that_dies_rolls_the_load_back(
     _generator().generate(10, tmp_path / "data")
     monkeypatch.setattr(parallel, "MIN_ROWS", 1)
     monkeypatch.setattr(sys, "executable", shutil.which("false"))
-    with pytest.raises(parallel.ParserFailed, match="CSV parser"):
+    with pytest.raises(parallel.HelperFailed, match="helper process"):
         load_paths(engine, [tmp_path / "data"])
     assert everything(engine) == before

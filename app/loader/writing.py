@@ -15,6 +15,7 @@ from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from app import models as m
+from app.claims import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
 from app.loader import parallel
 from app.loader.inputs import (
@@ -492,17 +493,23 @@ class _StreamingLoad:
         self.parent_of: dict[str, str | None] = {}
         self.counts: dict[str, int] = {}
         self.touched: set[str] = set()  # projects whose derived fields need a refresh
-        self.parser: parallel.ParserProcess | None = None
+        self.helper: parallel.LoadHelper | None = None
 
     def run(self) -> None:
         big = any(n >= parallel.MIN_ROWS for n in self.raw.csv_rows.values())
-        self.parser = parallel.ParserProcess() if big else None
+        self.helper = parallel.LoadHelper() if big else None
         try:
-            for table in INPUT_MODELS:
-                self._table(table)
+            self._write_and_check()
         finally:
-            if self.parser is not None:
-                self.parser.close()
+            if self.helper is not None:
+                self.helper.close()
+        self._check_foreign_keys()
+        _bump_version(self.conn, self.raw.files)
+        _analyze(self.conn)
+
+    def _write_and_check(self) -> None:
+        for table in INPUT_MODELS:
+            self._table(table)
         self.problems[:0] = self.raw.problems  # syntax problems first, as read
         if self.problems:
             raise LoadError(self.problems)
@@ -513,10 +520,7 @@ class _StreamingLoad:
                 self.conn.execute(select(metric.c.project_slug).distinct()).scalars()
             )
         check_tick = self.progress("Checking claims", len(self.touched)) if self.progress else None
-        refresh_derived(self.conn, self.touched, check_tick)
-        self._check_foreign_keys()
-        _bump_version(self.conn, self.raw.files)
-        _analyze(self.conn)
+        refresh_derived(self.conn, self.touched, check_tick, self.helper)
 
     def _table(self, table: str) -> None:
         target = KEY_TARGETS.get(table)
@@ -580,11 +584,11 @@ class _StreamingLoad:
     def _checked(self, table: str) -> Iterator[Checked]:
         """The table's rows, validated. A big CSV table is parsed and validated in a second
         process while this one writes, so the two cores overlap parsing with SQLite's work."""
-        if self.parser is None or self.raw.csv_rows.get(table, 0) < parallel.MIN_ROWS:
+        if self.helper is None or self.raw.csv_rows.get(table, 0) < parallel.MIN_ROWS:
             return checked_rows(iter_rows(self.raw, table), table)
         return itertools.chain(
             checked_rows(self.raw.tables.get(table, []), table),
-            self.parser.checked_rows(
+            self.helper.checked_rows(
                 table, self.raw.csv_files[table], self.parent_of, self.raw.problems
             ),
         )
@@ -748,11 +752,14 @@ def _delete_in(conn: Connection, table: Table, column: str, keys: set[str]) -> N
 
 
 def refresh_derived(
-    conn: Connection, project_slugs: set[str], tick: Callable[[int], None] | None = None
+    conn: Connection,
+    project_slugs: set[str],
+    tick: Callable[[int], None] | None = None,
+    checker: ClaimChecker | None = None,
 ) -> None:
     """Recompute per-project summaries and claim checks after their metrics changed; `tick`
-    advances a progress bar by the projects checked."""
-    from app.claims import refresh_claim_checks
+    advances a progress bar by the projects checked; `checker` runs the checks (the load's
+    helper process, if it has one)."""
 
     metric = _t(m.Metric)
     project = _t(m.Project)
@@ -771,7 +778,7 @@ def refresh_derived(
             .where(project.c.slug.in_(slugs[start : start + 500]))
             .values(claimed_tco2_per_year=largest)
         )
-    refresh_claim_checks(conn, project_slugs, tick)
+    refresh_claim_checks(conn, project_slugs, tick, checker)
 
 
 def _lock_for_load(conn: Connection) -> None:

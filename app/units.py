@@ -72,9 +72,22 @@ def parse_unit(unit: str) -> Any:
     return quantity.units
 
 
-@lru_cache(maxsize=1024)
 def conversion_for(kind: MetricKind, unit: str, period: Period = Period.unspecified) -> Conversion:
-    """How to turn a value in `unit` into the canonical unit of `kind`."""
+    """How to turn a value in `unit` into the canonical unit of `kind` (cached: a load asks
+    twice per metric row, and the key is plain text because an Enum hashes in Python)."""
+    key = (str(kind), unit, str(period))
+    found = _CONVERSIONS.get(key)
+    if found is None:
+        if len(_CONVERSIONS) >= 4096:  # bounded, whatever units a dataset invents
+            _CONVERSIONS.clear()
+        found = _CONVERSIONS[key] = _conversion_for(kind, unit, period)  # UnitError: not cached
+    return found
+
+
+_CONVERSIONS: dict[tuple[str, str, str], Conversion] = {}
+
+
+def _conversion_for(kind: MetricKind, unit: str, period: Period) -> Conversion:
     parsed = parse_unit(unit)
     targets = CANONICAL_UNITS.get(kind)
     if targets is None:  # kind "other": keep the stated unit

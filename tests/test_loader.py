@@ -29,12 +29,12 @@ TABLES = [
 ]
 
 
-def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+def snapshot(engine: Engine, tables: list[str] = TABLES) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the data tables, to prove a rejected load changed nothing."""
     with engine.connect() as conn:
         return {
             t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-            for t in TABLES
+            for t in tables
         }
 
 

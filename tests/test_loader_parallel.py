@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.db import build_engine
@@ -16,17 +15,13 @@ from app.loader import LoadError, load_paths, parallel
 from app.migrate import upgrade
 from tests.conftest import fresh_database_url, settings_for
 from tests.test_bench_generate import _generator
-from tests.test_loader import MINI, TABLES
+from tests.test_loader import MINI, TABLES, snapshot
 
 ALL_TABLES = [*TABLES, "claim_check", "project_source", "statement_sector"]
 
 
 def everything(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
-    with engine.connect() as conn:
-        return {
-            t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-            for t in ALL_TABLES
-        }
+    return snapshot(engine, ALL_TABLES)
 
 
 @pytest.fixture

@@ -66,3 +66,27 @@ def test_vendored_assets_name_their_version() -> None:
         files = [f.name for f in Path(folder).rglob("*")]
         assert any(ch.isdigit() for name in files for ch in name) or "VERSION" in files, folder
         assert any(name.startswith("LICENSE") for name in files), folder
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/projects?sector=energy", "/api/v1/projects", "/projects/karot-hydropower"]
+)
+def test_head_answers_like_get_without_a_body(live_server: str, path: str) -> None:
+    """Over real HTTP (uvicorn): the same status and headers as GET, and no body."""
+    import httpx
+
+    headers = {"Accept-Encoding": "gzip"}
+    httpx.get(live_server + path, headers=headers)  # the first GET fills the page cache
+    got = httpx.get(live_server + path, headers=headers)
+    head = httpx.head(live_server + path, headers=headers)
+    assert got.status_code == head.status_code == 200
+    assert head.content == b""
+    for name in ("content-type", "content-length", "etag", "content-encoding", "cache-control"):
+        assert head.headers.get(name) == got.headers.get(name), name
+    assert head.headers["x-content-type-options"] == "nosniff"
+
+
+def test_head_of_a_missing_page_is_404(client: TestClient) -> None:
+    response = client.head("/projects/no-such-project")
+    assert response.status_code == 404
+    assert response.content == b""

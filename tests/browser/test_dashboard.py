@@ -155,3 +155,34 @@ def test_screenshots(browser, live_server: str, width: int) -> None:  # type: ig
         assert overflow <= 1, f"{path} overflows by {overflow}px at {width}px"
     context.close()
     watch.assert_clean()
+
+
+def test_narrow_screen_folds_the_filters_above_the_results(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px the results are on the first screen; the filters open with one tap, a filter
+    works from there, and the panel stays open across the htmx swap. At 1280 px it is a
+    column that cannot be folded."""
+    context, page, watch = watched_page(
+        browser, live_server, viewport={"width": 390, "height": 844}
+    )
+    page.goto(f"{live_server}/projects", wait_until="networkidle")
+    panel = page.locator("#facets-panel")
+    assert panel.evaluate("el => el.open") is False
+    count = page.locator(".result-count").bounding_box()
+    assert count is not None and count["y"] < 600
+    page.click("#facets-panel > summary")
+    page.check("#f-country-PAK")
+    page.wait_for_url("**country=PAK*")
+    page.wait_for_selector("#facets-panel summary >> text=(1 active)")
+    assert panel.evaluate("el => el.open") is True
+    assert listed(page) and all("/projects/" in href for href in listed(page))
+    context.close()
+    watch.assert_clean()
+
+    context, page, watch = watched_page(
+        browser, live_server, viewport={"width": 1280, "height": 900}
+    )
+    page.goto(f"{live_server}/projects", wait_until="networkidle")
+    assert page.locator("#facets-panel").evaluate("el => el.open") is True
+    assert not page.locator("#facets-panel > summary").is_visible()
+    context.close()
+    watch.assert_clean()

@@ -1,0 +1,21 @@
+/* The catalogue's filter panel: on a narrow screen it starts closed, so the results are on the
+   first screen, and it keeps the reader's open/closed choice across htmx swaps (the server
+   always renders it open, which is what a wide screen and a reader without scripts get). */
+(function () {
+  "use strict";
+  var narrow = window.matchMedia("(max-width: 55.99rem)");
+  var open = !narrow.matches;
+
+  function apply() {
+    var panel = document.getElementById("facets-panel");
+    if (!panel) return;
+    panel.open = narrow.matches ? open : true;
+    panel.addEventListener("toggle", function () {
+      if (narrow.matches) open = panel.open;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", apply);
+  document.addEventListener("htmx:afterSwap", apply);
+  narrow.addEventListener("change", apply);
+})();

@@ -67,6 +67,9 @@ def cached_page(route: F) -> F:
                 vary=response.headers["vary"],
             )
             _pages.put(session, key, page)
+            # Answer from the entry too: the middleware would gzip the same body a second
+            # time, and the first response would differ in bytes from every later one.
+            return page.response(request)
         return response
 
     return wrapper  # type: ignore[return-value]

@@ -42,3 +42,13 @@ def test_fragment_and_full_page_are_cached_apart(client: TestClient) -> None:
     assert "<html" in full.text and "<html" not in fragment.text
     assert again.text == full.text
     assert full.headers["etag"] != fragment.headers["etag"]
+
+
+def test_first_and_repeat_responses_are_the_same_bytes(client: TestClient) -> None:
+    """The response that fills the cache is the cached one: same encoding, length and ETag."""
+    path = "/projects?status=operational&sort=name"
+    first = client.get(path, headers={"Accept-Encoding": "gzip"})
+    again = client.get(path, headers={"Accept-Encoding": "gzip"})
+    for name in ("content-encoding", "content-length", "etag", "vary", "cache-control"):
+        assert first.headers.get(name) == again.headers.get(name), name
+    assert first.content == again.content

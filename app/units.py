@@ -73,21 +73,14 @@ def parse_unit(unit: str) -> Any:
 
 
 def conversion_for(kind: MetricKind, unit: str, period: Period = Period.unspecified) -> Conversion:
-    """How to turn a value in `unit` into the canonical unit of `kind` (cached: a load asks
-    twice per metric row, and the key is plain text because an Enum hashes in Python)."""
-    key = (str(kind), unit, str(period))
-    found = _CONVERSIONS.get(key)
-    if found is None:
-        if len(_CONVERSIONS) >= 4096:  # bounded, whatever units a dataset invents
-            _CONVERSIONS.clear()
-        found = _CONVERSIONS[key] = _conversion_for(kind, unit, period)  # UnitError: not cached
-    return found
+    """How to turn a value in `unit` into the canonical unit of `kind`. Cached on plain text:
+    a load asks twice per metric row, and an Enum in the key hashes through a Python call."""
+    return _conversion_for(str(kind), unit, str(period))
 
 
-_CONVERSIONS: dict[tuple[str, str, str], Conversion] = {}
-
-
-def _conversion_for(kind: MetricKind, unit: str, period: Period) -> Conversion:
+@lru_cache(maxsize=1024)
+def _conversion_for(kind_value: str, unit: str, period_value: str) -> Conversion:
+    kind, period = MetricKind(kind_value), Period(period_value)
     parsed = parse_unit(unit)
     targets = CANONICAL_UNITS.get(kind)
     if targets is None:  # kind "other": keep the stated unit

@@ -10,9 +10,9 @@
     var panel = document.getElementById("facets-panel");
     if (!panel) return;
     panel.open = narrow.matches ? open : true;
-    panel.addEventListener("toggle", function () {
+    panel.ontoggle = function () {  // a property, so applying twice adds no second listener
       if (narrow.matches) open = panel.open;
-    });
+    };
   }
 
   document.addEventListener("DOMContentLoaded", apply);

@@ -24,7 +24,12 @@ class Settings(BaseSettings):
         default=False, description="Migrate and load seed/ before serving (make run sets it)"
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, description="SQLite busy timeout")
-    db_pool_size: int = Field(default=8, description="Connection pool size (PostgreSQL)")
+    db_pool_size: int = Field(
+        default=8, description="Pooled connections per process (as many again may overflow)"
+    )
+    db_pool_timeout_s: float = Field(
+        default=10.0, description="How long a request waits for a pooled connection"
+    )
 
 
 @lru_cache

@@ -51,12 +51,19 @@ def build_engine(settings: Settings, *, create_dir: bool = True) -> Engine:
                 "check_same_thread": False,
                 "timeout": settings.sqlite_busy_timeout_ms / 1000,
             },
+            **_pool_options(settings),
         )
         _install_sqlite_pragmas(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size
-    )
+    return create_engine(url, pool_pre_ping=True, **_pool_options(settings))
+
+
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_size,
+        "pool_timeout": settings.db_pool_timeout_s,
+    }
 
 
 def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:

@@ -35,6 +35,13 @@ def current_version(session: Session) -> int:
     return int(version)
 
 
+def _scope(session: Session) -> tuple[Engine, int]:
+    """The engine and dataset version a session's cache entries belong to (may do I/O)."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return engine, current_version(session)
+
+
 class VersionedCache:
     """A bounded LRU per engine, emptied when that engine's dataset version changes."""
 
@@ -45,10 +52,8 @@ class VersionedCache:
             WeakKeyDictionary()
         )
 
-    def _store(self, session: Session) -> OrderedDict[Any, Any]:
-        engine = session.get_bind()
-        assert isinstance(engine, Engine)
-        version = current_version(session)
+    def _store(self, engine: Engine, version: int) -> OrderedDict[Any, Any]:
+        """The store of one engine at one version; call with the lock held (no I/O here)."""
         found = self._stores.get(engine)
         if found is None or found[0] != version:
             found = (version, OrderedDict())
@@ -56,16 +61,21 @@ class VersionedCache:
         return found[1]
 
     def get(self, session: Session, key: Any) -> Any:
+        # The version read may check a connection out of the pool: do it before taking the
+        # lock. A lock held while waiting for a connection deadlocks against the threads
+        # that hold every connection and wait for the lock (issue 11).
+        engine, version = _scope(session)
         with self._lock:
-            store = self._store(session)
+            store = self._store(engine, version)
             value = store.get(key, MISSING)
             if value is not MISSING:
                 store.move_to_end(key)
             return value
 
     def put(self, session: Session, key: Any, value: Any) -> None:
+        engine, version = _scope(session)
         with self._lock:
-            store = self._store(session)
+            store = self._store(engine, version)
             store[key] = value
             while len(store) > self.max_entries:
                 store.popitem(last=False)

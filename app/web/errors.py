@@ -16,6 +16,7 @@ from urllib.parse import unquote_to_bytes
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -109,6 +110,15 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
     return response
 
 
+BUSY_MESSAGE = "The server is busy; please try again in a few seconds."
+
+
+def handle_pool_timeout(request: Request, exc: Exception) -> Response:
+    """No database connection came free in time: 503 with Retry-After, not a 500."""
+    log.warning("database pool exhausted: %s", exc)
+    return error_response(request, 503, BUSY_MESSAGE, {"Retry-After": "5"})
+
+
 NUL_MESSAGE = "Addresses and parameters may not contain NUL characters."
 
 
@@ -135,6 +145,7 @@ def install(app: FastAPI) -> None:
     handlers: dict[Any, Any] = {
         StarletteHTTPException: handle_http,
         RequestValidationError: handle_validation,
+        PoolTimeout: handle_pool_timeout,
         Exception: handle_unexpected,
     }
     for key, handler in handlers.items():

@@ -1,0 +1,79 @@
+"""More concurrent requests than pooled connections, all cache misses, over real sockets.
+
+A cache lock held while waiting for a pooled connection deadlocks against the threads that hold
+every connection and wait for that lock: the requests then end in pool timeouts. Each request
+here is a distinct URL (no cache hit), the pool is far smaller than the thread pool, and every
+request must still be answered with a 200.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import product
+
+import httpx
+import pytest
+import uvicorn
+
+from app.config import Settings
+from app.main import create_app
+from app.queries import cache
+from app.web import page_cache
+from tests.conftest import _free_port
+
+POOL_SIZE = 2  # two pooled + two overflow connections against 40 worker threads
+CONCURRENCY = 32
+
+
+@pytest.fixture
+def small_pool_server(seeded_url: str) -> Iterator[str]:
+    settings = Settings(database_url=seeded_url, db_pool_size=POOL_SIZE, db_pool_timeout_s=3)
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+
+
+def _distinct_urls() -> list[str]:
+    sectors = ["energy", "transport", "wind", "hydro", "solar-pv", "urban-rail"]
+    statuses = ["operational", "planned", "under_construction"]
+    sorts = ["name", "-name", "opened", "-opened"]
+    urls = [
+        f"/projects?sector={sector}&status={status}&sort={sort}"
+        for sector, status, sort in product(sectors, statuses, sorts)
+    ]
+    urls += [
+        f"/api/v1/projects?sector={sector}&status={status}"
+        for sector, status in product(sectors, statuses)
+    ]
+    return urls
+
+
+def test_more_requests_than_connections_all_cache_misses_all_answered(
+    small_pool_server: str,
+) -> None:
+    cache.clear()
+    page_cache.clear()
+    urls = _distinct_urls()
+    assert len(urls) == len(set(urls)) > CONCURRENCY
+
+    def fetch(url: str) -> int:
+        with httpx.Client(base_url=small_pool_server, timeout=60) as http:
+            return http.get(url).status_code
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        statuses = list(pool.map(fetch, urls))
+    failed = {url: status for url, status in zip(urls, statuses, strict=True) if status != 200}
+    assert not failed, f"{len(failed)} of {len(urls)} requests failed: {failed}"

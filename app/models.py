@@ -226,6 +226,8 @@ class Project(SQLModel, table=True):
     # Largest annual CO2 claim in tonnes, set by the loader; the catalogue sorts on it.
     claimed_tco2_per_year: float | None = Field(default=None, index=True)
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The project's row in facet_profile (set by the loader): text-search facets sum by it.
+    facet_profile_id: int | None = Field(default=None, index=True)
 
 
 class ProjectCountry(SQLModel, table=True):
@@ -363,3 +365,21 @@ class DatasetState(SQLModel, table=True):
     version: int = 0
     loaded_at: datetime | None = None
     files_json: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class FacetProfile(SQLModel, table=True):
+    """How many projects share one combination of catalogue facet values (kept by the loader).
+
+    Facet counts and totals for any filter are sums over these rows (app/queries/facets.py),
+    never a scan of the filtered projects. Multi-valued facets are space-joined sorted sets."""
+
+    __tablename__ = "facet_profile"
+
+    id: int = Field(primary_key=True)
+    technology_slug: str
+    status: str = Field(description="Project status, '' when none")
+    kind: str
+    countries: str = Field(description="ISO3 codes, sorted, space-separated")
+    verdicts: str = Field(description="Distinct claim-check verdicts, sorted, space-separated")
+    claimed: bool = Field(description="Has an annual CO2 claim in tonnes")
+    projects: int

@@ -7,6 +7,12 @@ import app.models  # noqa: F401  (registers the tables)
 from app.config import get_settings
 from app.db import normalise_url
 from app.models import metadata
+from app.queries.search import is_index_object
+
+
+def include_name(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]
+    """Leave the text index (FTS5 virtual and shadow tables, a GIN index) out of autogenerate."""
+    return not is_index_object(name)
 
 config = context.config
 
@@ -39,6 +45,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -29,6 +29,7 @@ from app.loader.inputs import (
     ProjectIn,
 )
 from app.loader.reading import RawDataset, RawRow, iter_rows
+from app.queries.facets import rebuild_catalogue_summaries
 from app.units import UnitError, conversion_for
 
 # ---------------------------------------------------------------- validation
@@ -504,6 +505,7 @@ class _StreamingLoad:
             if self.helper is not None:
                 self.helper.close()
         self._check_foreign_keys()
+        rebuild_catalogue_summaries(self.conn)  # facet counts and text search read these
         _bump_version(self.conn, self.raw.files)
         _analyze(self.conn)
 

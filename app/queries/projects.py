@@ -12,11 +12,13 @@ from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select
 from sqlmodel import Session
 
 from app import models as m
+from app.queries import facets
 from app.queries.cache import cached
+from app.queries.search import SORT_INDEX_PREFIX, text_conditions
 from app.schemas import FacetValue, Page, ProjectFilter, ProjectSummary, SortKey
 
 P = m.Project.__table__  # type: ignore[attr-defined]
@@ -85,6 +87,9 @@ def vocabulary(session: Session) -> dict[str, Any]:
         "countries": {iso3: name for iso3, name, _r, _s in countries},
         "regions": regions,
         "region_of": region_of,
+        "countries_regions": {
+            iso3: (region or "", subregion or "") for iso3, _n, region, subregion in countries
+        },
     }
 
 
@@ -106,7 +111,7 @@ def validate_filter(session: Session, filters: ProjectFilter) -> None:
 
 
 def _conditions(
-    filters: ProjectFilter, vocab: dict[str, Any], skip: str | None = None
+    filters: ProjectFilter, vocab: dict[str, Any], skip: str | None = None, dialect: str = ""
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses for every facet except `skip` (facet counts ignore their own facet)."""
     conditions: list[ColumnElement[bool]] = []
@@ -144,9 +149,7 @@ def _conditions(
             )
         )
     if filters.q and filters.q.strip():
-        for word in filters.q.lower().split()[:8]:
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(P.c.search_text.like(f"%{escaped}%", escape="\\"))
+        conditions += text_conditions(filters.q, dialect)
     return conditions
 
 
@@ -169,6 +172,24 @@ SORT_COLUMNS = {
     SortKey.opened: (P.c.opened_on.is_(None), P.c.opened_on.asc()),
     SortKey.opened_desc: (P.c.opened_on.is_(None), P.c.opened_on.desc()),
 }
+
+
+def sort_index_statements() -> list[str]:
+    """CREATE INDEX statements whose order is each non-name sort's ORDER BY (NULLs last), so a
+    sorted page of a broad filter is read in index order, not sorted (used by the migration;
+    a name sort reads ix_project_name)."""
+    statements = []
+    for key in SORT_COLUMNS:
+        if key in (SortKey.name, SortKey.name_desc):
+            continue
+        column = key.value.lstrip("-")
+        column = {"capacity": "capacity_value", "claimed": "claimed_tco2_per_year",
+                  "opened": "opened_on"}[column]  # fmt: skip
+        direction = " DESC" if key.value.startswith("-") else ""
+        name = f"{SORT_INDEX_PREFIX}{key.value.lstrip('-')}{'_desc' if direction else ''}"
+        order = f"({column} IS NULL), {column}{direction}"
+        statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON project ({order})")
+    return statements
 
 
 # ---------------------------------------------------------------- queries
@@ -209,54 +230,41 @@ def _filter_from_key(key: tuple[Any, ...]) -> ProjectFilter:
     )
 
 
-@cached("count")
 def count_projects(session: Session, key: tuple[Any, ...]) -> int:
-    filters = _filter_from_key(key)
-    conditions = _conditions(filters, vocabulary(session))
-    statement = select(func.count()).select_from(P).where(*conditions)
-    return int(session.connection().execute(statement).scalar() or 0)
+    """Projects matching a filter: a sum over the facet summary, not a count of rows."""
+    return int(facet_counts(session, key)["__total__"])
 
 
 @cached("facets")
 def facet_counts(session: Session, key: tuple[Any, ...]) -> dict[str, Any]:
-    """Counts per facet value; each facet follows every filter except its own."""
+    """Counts per facet value (each facet follows every filter except its own), the total, and
+    the projects with an annual claim; summed from `facet_profile` (app/queries/facets.py)."""
     filters = _filter_from_key(key)
     vocab = vocabulary(session)
-    conn = session.connection()
+    index = facets.facet_index(session)
+    weights = None
+    if filters.q and filters.q.strip():
+        weights = facets.text_weights(session, index, text_conditions(filters.q, _dialect(session)))
+    counts = facets.summary_counts(index, _facet_query(filters, vocab), weights)
+    counts["sector"] = facets.sector_totals(counts["technology"], vocab["sectors"])
+    return counts
 
-    def grouped(column: Any, facet: str, *joins: tuple[Any, Any]) -> dict[str, int]:
-        source: Any = P
-        for table, on in joins:
-            source = source.join(table, on)
-        count = func.count(func.distinct(P.c.slug)) if joins else func.count()
-        statement: Select[Any] = (
-            select(column, count)
-            .select_from(source)
-            .where(*_conditions(filters, vocab, skip=facet))
-            .group_by(column)
-        )
-        return {str(value): int(n) for value, n in conn.execute(statement) if value is not None}
 
-    country_join = (PC, PC.c.project_slug == P.c.slug)
-    region_join = (C, C.c.iso3 == PC.c.country_iso3)
-    technology = grouped(P.c.technology_slug, "sector")
-    sector_totals: dict[str, int] = defaultdict(int)
-    for slug, n in technology.items():
-        parent = vocab["sectors"].get(slug, ("", None))[1]
-        if parent:
-            sector_totals[parent] += n
-    total_statement = select(func.count()).select_from(P).where(*_conditions(filters, vocab))
-    return {
-        "__total__": int(conn.execute(total_statement).scalar() or 0),
-        "technology": technology,
-        "sector": dict(sector_totals),
-        "country": grouped(PC.c.country_iso3, "country", country_join),
-        "region": grouped(C.c.region, "region", country_join, region_join),
-        "subregion": grouped(C.c.subregion, "region", country_join, region_join),
-        "status": grouped(P.c.status, "status"),
-        "kind": grouped(P.c.kind, "kind"),
-        "verdict": grouped(CC.c.verdict, "verdict", (CC, CC.c.project_slug == P.c.slug)),
-    }
+def _facet_query(filters: ProjectFilter, vocab: dict[str, Any]) -> facets.FacetQuery:
+    """The filter as sets of facet values (None: that facet is not filtered)."""
+    regions = {vocab["regions"][r][0] for r in filters.region if r in vocab["regions"]}
+    return facets.FacetQuery(
+        technologies=set(_technologies(filters.sector, vocab)) if filters.sector else None,
+        countries={c.upper() for c in filters.country} if filters.country else None,
+        regions=regions if filters.region else None,
+        statuses={s.value for s in filters.status} if filters.status else None,
+        kinds={k.value for k in filters.kind} if filters.kind else None,
+        verdicts={v.value for v in filters.verdict} if filters.verdict else None,
+    )
+
+
+def _dialect(session: Session) -> str:
+    return str(session.get_bind().dialect.name)
 
 
 def _facet_values(
@@ -336,11 +344,48 @@ def _enum_facet(
     ]
 
 
+def _row_conditions(
+    session: Session, filters: ProjectFilter, rows_wanted: int | None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses that find a filter's projects through their facet profile ids.
+
+    Which index reads the rows is chosen from the filter's total (known from the summary):
+    a few matches are fetched through `ix_project_facet_profile_id` and sorted; many are read
+    in the sort's own index order, each row's profile tested, until `rows_wanted` are found
+    (about rows_wanted x catalogue / total rows). `rows_wanted=None`: every match is read.
+    A text query's own index lookup drives the read when there is one."""
+    vocab = vocabulary(session)
+    query = _facet_query(filters, vocab)
+    conditions: list[ColumnElement[bool]] = []
+    text = bool(filters.q and filters.q.strip())
+    if facets.is_filtered(query):
+        index = facets.facet_index(session)
+        ids, excluded = facets.matching_profiles(index, query)
+        total = int(facet_counts(session, filters.cache_key())["__total__"])
+        everything = int(index.projects.sum())
+        walk = rows_wanted is not None and total * total > rows_wanted * everything
+        conditions.append(_profile_condition(ids, excluded, indexed=not (walk or text)))
+    if text:
+        conditions += text_conditions(filters.q, _dialect(session))
+    return conditions
+
+
+def _profile_condition(ids: list[int], excluded: bool, *, indexed: bool) -> ColumnElement[bool]:
+    """`facet_profile_id [NOT] IN (ids)`; ids are integers from the summary, inlined (a bound
+    parameter each would cost more than the query). `+ 0` keeps the planner off the index."""
+    column = "project.facet_profile_id" if indexed else "(project.facet_profile_id + 0)"
+    if not ids:
+        return literal_column("1 = 1") if excluded else literal_column("1 = 0")
+    listed = ", ".join(str(int(i)) for i in ids)
+    return literal_column(f"{column} {'NOT IN' if excluded else 'IN'} ({listed})")
+
+
 def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]:
     vocab = vocabulary(session)
+    wanted = filters.page * filters.per_page
     statement = (
         select(P)
-        .where(*_conditions(filters, vocab))
+        .where(*_row_conditions(session, filters, wanted))
         .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
         .limit(filters.per_page)
         .offset((filters.page - 1) * filters.per_page)
@@ -397,7 +442,7 @@ def _matching_slugs(
 ) -> tuple[str, ...]:
     statement = (
         select(P.c.slug)
-        .where(*_conditions(_filter_from_key(key), vocabulary(session)))
+        .where(*_row_conditions(session, _filter_from_key(key), None))
         .order_by(*SORT_COLUMNS[sort], P.c.slug)
         .limit(limit)
     )
@@ -420,12 +465,13 @@ def top_claims(session: Session, *, filters: ProjectFilter, limit: int = 20) -> 
 
 @cached("top-claims")
 def _top_claims(session: Session, key: tuple[Any, ...], limit: int) -> TopClaims:
+    filters = _filter_from_key(key)
     conditions = [
-        *_conditions(_filter_from_key(key), vocabulary(session)),
+        *_row_conditions(session, filters, limit),
         P.c.claimed_tco2_per_year.is_not(None),
     ]
     conn = session.connection()
-    total = conn.execute(select(func.count()).select_from(P).where(*conditions)).scalar()
+    total = facet_counts(session, key)["__claimed__"]
     rows = conn.execute(
         select(P.c.slug, P.c.name, P.c.sector_slug, P.c.claimed_tco2_per_year)
         .where(*conditions)

@@ -1,0 +1,295 @@
+"""Facet counts and totals from a summary table, for any filter, without scanning projects.
+
+`facet_profile` (kept by the loader, `rebuild_catalogue_summaries`) holds one row per distinct
+combination of a project's facet values — technology, status, kind, its set of countries, its
+set of claim-check verdicts, whether it has an annual CO2 claim — with the number of projects
+that share it. Every project points at its row (`project.facet_profile_id`).
+
+A process reads the table once per dataset version into numpy arrays (`FacetIndex`). A filter
+then becomes one boolean mask per facet over the profiles, and a facet's counts are a weighted
+`bincount` of the profiles that pass every *other* facet's mask: a sum over at most a few tens
+of thousands of profiles, whatever the number of projects. Multi-valued facets (countries,
+regions, verdicts) are held as (profile, value) pairs, so a project in two countries counts
+once in the total and once in each country, as the row queries counted it.
+
+Only a text query (`q`) needs the projects themselves: the matching projects (found through
+the text index, `app/queries/search.py`) are counted per profile, and those counts replace the
+profiles' weights.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from app import models as m
+from app.queries.cache import cached
+
+P = m.Project.__table__  # type: ignore[attr-defined]
+FP = m.FacetProfile.__table__  # type: ignore[attr-defined]
+
+Mask = np.ndarray[Any, np.dtype[np.bool_]]
+Ints = np.ndarray[Any, np.dtype[np.int64]]
+
+# ---------------------------------------------------------------- the summary (loader side)
+
+# One row per project with its facet values; sets are sorted and space-joined so that equal
+# sets compare equal as text. The aggregates differ by dialect; the rest is shared SQL.
+_SETS = {
+    "sqlite": (
+        "coalesce((SELECT group_concat(country_iso3, ' ') FROM (SELECT country_iso3 "
+        "FROM project_country WHERE project_slug = p.slug ORDER BY country_iso3)), '')",
+        "coalesce((SELECT group_concat(verdict, ' ') FROM (SELECT DISTINCT verdict "
+        "FROM claim_check WHERE project_slug = p.slug ORDER BY verdict)), '')",
+    ),
+    "postgresql": (
+        "coalesce((SELECT string_agg(country_iso3, ' ' ORDER BY country_iso3) "
+        "FROM project_country WHERE project_slug = p.slug), '')",
+        "coalesce((SELECT string_agg(DISTINCT verdict::text, ' ' ORDER BY verdict::text) "
+        "FROM claim_check WHERE project_slug = p.slug), '')",
+    ),
+}
+_KEY = "technology_slug, status, kind, countries, verdicts, claimed"
+_SAME_PROFILE = " AND ".join(f"f.{c} = t.{c}" for c in _KEY.split(", "))
+
+
+def rebuild_facet_profiles(conn: Connection) -> None:
+    """Recount `facet_profile` from the base tables and point every project at its row.
+
+    Set-based SQL, a few seconds at a million projects; run inside the load's transaction
+    after the claim checks. Profile ids follow the profiles' sort order, so reloading the
+    same data leaves every project's id as it was (only changed rows are written)."""
+    countries, verdicts = _SETS[conn.dialect.name]
+    conn.exec_driver_sql("DROP TABLE IF EXISTS facet_profile_of_project")
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE facet_profile_of_project AS "
+        "SELECT p.slug AS slug, p.technology_slug AS technology_slug, "
+        "coalesce(p.status, '') AS status, p.kind AS kind, "
+        f"{countries} AS countries, {verdicts} AS verdicts, "
+        "p.claimed_tco2_per_year IS NOT NULL AS claimed FROM project AS p"
+    )
+    conn.exec_driver_sql("CREATE INDEX facet_profile_of_slug ON facet_profile_of_project (slug)")
+    conn.execute(FP.delete())
+    conn.exec_driver_sql(
+        f"INSERT INTO facet_profile (id, {_KEY}, projects) "
+        f"SELECT row_number() OVER (ORDER BY {_KEY}), {_KEY}, count(*) "
+        f"FROM facet_profile_of_project GROUP BY {_KEY}"
+    )
+    conn.exec_driver_sql(
+        "UPDATE project SET facet_profile_id = f.id "
+        f"FROM facet_profile_of_project AS t JOIN facet_profile AS f ON {_SAME_PROFILE} "
+        "WHERE t.slug = project.slug "
+        "AND (project.facet_profile_id IS NULL OR project.facet_profile_id <> f.id)"
+    )
+    conn.exec_driver_sql("DROP TABLE facet_profile_of_project")
+
+
+def rebuild_catalogue_summaries(conn: Connection) -> None:
+    """Everything the catalogue reads instead of scanning: facet profiles and the text index."""
+    from app.queries.search import rebuild_search_index
+
+    rebuild_facet_profiles(conn)
+    rebuild_search_index(conn)
+
+
+# ---------------------------------------------------------------- the index (request side)
+
+
+@dataclass
+class _Pairs:
+    """A multi-valued facet: parallel arrays of profile index and value code."""
+
+    profile: Ints
+    code: Ints
+    labels: list[str]
+
+    def mask(self, size: int, chosen: set[str]) -> Mask:
+        wanted = np.array([i for i, label in enumerate(self.labels) if label in chosen], np.int64)
+        out = np.zeros(size, dtype=bool)
+        out[self.profile[np.isin(self.code, wanted)]] = True
+        return out
+
+    def counts(self, weights: Ints) -> dict[str, int]:
+        sums = np.bincount(self.code, weights=weights[self.profile], minlength=len(self.labels))
+        return {self.labels[i]: int(n) for i, n in enumerate(sums) if n > 0}
+
+
+@dataclass
+class _Column:
+    """A single-valued facet: one value code per profile."""
+
+    code: Ints
+    labels: list[str]
+
+    def mask(self, chosen: set[str]) -> Mask:
+        wanted = np.array([i for i, label in enumerate(self.labels) if label in chosen], np.int64)
+        return np.isin(self.code, wanted)
+
+    def counts(self, weights: Ints) -> dict[str, int]:
+        sums = np.bincount(self.code, weights=weights, minlength=len(self.labels))
+        return {self.labels[i]: int(n) for i, n in enumerate(sums) if n > 0 and self.labels[i]}
+
+
+@dataclass
+class FacetIndex:
+    """The summary table of one dataset version as arrays."""
+
+    ids: Ints
+    projects: Ints
+    claimed: Mask
+    columns: dict[str, _Column] = field(default_factory=dict)
+    pairs: dict[str, _Pairs] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def _encode(values: list[str]) -> tuple[Ints, list[str]]:
+    labels = sorted(set(values))
+    code = {label: i for i, label in enumerate(labels)}
+    return np.array([code[v] for v in values], dtype=np.int64), labels
+
+
+def _pairs(sets: list[list[str]]) -> _Pairs:
+    profile = [i for i, values in enumerate(sets) for _ in values]
+    codes, labels = _encode([v for values in sets for v in values])
+    return _Pairs(np.array(profile, dtype=np.int64), codes, labels)
+
+
+@cached("facet-index")
+def facet_index(session: Session) -> FacetIndex:
+    """Read `facet_profile` once per dataset version (tens of milliseconds at 100k projects)."""
+    from app.queries.projects import vocabulary
+
+    rows = session.connection().execute(select(FP).order_by(FP.c.id)).mappings().all()
+    countries = vocabulary(session)["countries_regions"]
+    country_sets = [r["countries"].split() for r in rows]
+    index = FacetIndex(
+        ids=np.array([r["id"] for r in rows], dtype=np.int64),
+        projects=np.array([r["projects"] for r in rows], dtype=np.int64),
+        claimed=np.array([bool(r["claimed"]) for r in rows], dtype=bool),
+    )
+    for name, column in (("technology", "technology_slug"), ("status", "status"), ("kind", "kind")):
+        index.columns[name] = _Column(*_encode([str(r[column]) for r in rows]))
+    index.pairs["country"] = _pairs(country_sets)
+    index.pairs["verdict"] = _pairs([r["verdicts"].split() for r in rows])
+    for level, position in (("region", 0), ("subregion", 1)):
+        index.pairs[level] = _pairs(
+            [
+                sorted({countries[c][position] for c in cs if countries.get(c, ("", ""))[position]})
+                for cs in country_sets
+            ]
+        )
+    return index
+
+
+def text_weights(session: Session, index: FacetIndex, conditions: list[Any]) -> Ints:
+    """Projects per profile among those matching a text query (read through the text index)."""
+    statement = (
+        select(P.c.facet_profile_id, func.count()).where(*conditions).group_by(P.c.facet_profile_id)
+    )
+    weights = np.zeros(index.size, dtype=np.int64)
+    found = session.connection().execute(statement).all()
+    if found:
+        ids = np.array([i if i is not None else -1 for i, _n in found], dtype=np.int64)
+        counts = np.array([n for _i, n in found], dtype=np.int64)
+        positions = np.searchsorted(index.ids, ids)
+        known = (positions < index.size) & (index.ids[np.minimum(positions, index.size - 1)] == ids)
+        np.add.at(weights, positions[known], counts[known])
+    return weights
+
+
+@dataclass
+class FacetQuery:
+    """Which values each facet is restricted to (empty: not filtered)."""
+
+    technologies: set[str] | None = None
+    countries: set[str] | None = None
+    regions: set[str] | None = None  # region or subregion names
+    statuses: set[str] | None = None
+    kinds: set[str] | None = None
+    verdicts: set[str] | None = None
+
+
+def _masks(index: FacetIndex, query: FacetQuery) -> dict[str, Mask]:
+    masks: dict[str, Mask] = {}
+    if query.technologies is not None:
+        masks["sector"] = index.columns["technology"].mask(query.technologies)
+    if query.countries is not None:
+        masks["country"] = index.pairs["country"].mask(index.size, query.countries)
+    if query.regions is not None:
+        masks["region"] = index.pairs["region"].mask(index.size, query.regions) | index.pairs[
+            "subregion"
+        ].mask(index.size, query.regions)
+    if query.statuses is not None:
+        masks["status"] = index.columns["status"].mask(query.statuses)
+    if query.kinds is not None:
+        masks["kind"] = index.columns["kind"].mask(query.kinds)
+    if query.verdicts is not None:
+        masks["verdict"] = index.pairs["verdict"].mask(index.size, query.verdicts)
+    return masks
+
+
+def _passing(weights: Ints, masks: dict[str, Mask], skip: str | None = None) -> Ints:
+    """`weights` of the profiles that pass every mask except `skip`'s (others are zero)."""
+    out = weights
+    for name, mask in masks.items():
+        if name != skip:
+            out = np.where(mask, out, 0)
+    return out
+
+
+def summary_counts(
+    index: FacetIndex, query: FacetQuery, weights: Ints | None = None
+) -> dict[str, Any]:
+    """Total, projects with an annual claim, and every facet's counts (each facet following
+    every filter except its own), in the shape the catalogue's facets read."""
+    weights = index.projects if weights is None else weights
+    masks = _masks(index, query)
+    everything = _passing(weights, masks)
+    technology = index.columns["technology"].counts(_passing(weights, masks, "sector"))
+    by_region = _passing(weights, masks, "region")
+    return {
+        "__total__": int(everything.sum()),
+        "__claimed__": int(everything[index.claimed].sum()),
+        "technology": technology,
+        "country": index.pairs["country"].counts(_passing(weights, masks, "country")),
+        "region": index.pairs["region"].counts(by_region),
+        "subregion": index.pairs["subregion"].counts(by_region),
+        "status": index.columns["status"].counts(_passing(weights, masks, "status")),
+        "kind": index.columns["kind"].counts(_passing(weights, masks, "kind")),
+        "verdict": index.pairs["verdict"].counts(_passing(weights, masks, "verdict")),
+    }
+
+
+def sector_totals(technology: dict[str, int], parent_of: dict[str, Any]) -> dict[str, int]:
+    """Counts per sector: the sum of its technologies' counts."""
+    totals: dict[str, int] = defaultdict(int)
+    for slug, n in technology.items():
+        parent = parent_of.get(slug, ("", None))[1]
+        if parent:
+            totals[parent] += n
+    return dict(totals)
+
+
+def is_filtered(query: FacetQuery) -> bool:
+    return any(v is not None for v in vars(query).values())
+
+
+def matching_profiles(index: FacetIndex, query: FacetQuery) -> tuple[list[int], bool]:
+    """The profile ids a filter keeps, or those it drops when that list is shorter: (ids,
+    True) means "every profile but these"."""
+    keep = np.ones(index.size, dtype=bool)
+    for mask in _masks(index, query).values():
+        keep &= mask
+    kept = int(keep.sum())
+    if kept * 2 > index.size:
+        return [int(i) for i in index.ids[~keep]], True
+    return [int(i) for i in index.ids[keep]], False

@@ -1,0 +1,62 @@
+"""issue 11: facet profile summary and text index for the catalogue
+
+Revision ID: c11f4ce7a0b1
+Revises: 5b0cd6087d08
+Create Date: 2026-11-30 11:15:00
+
+`facet_profile` holds project counts per combination of facet values, from which any filter's
+facet counts are a small sum; `project.facet_profile_id` points each project at its row. The
+text index serves `q`: an FTS5 trigram table on SQLite, a pg_trgm GIN index on PostgreSQL.
+Both are filled here from the data already loaded, and kept by every later load.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "c11f4ce7a0b1"
+down_revision: str | None = "5b0cd6087d08"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    from app.queries.facets import rebuild_facet_profiles
+    from app.queries.projects import sort_index_statements
+    from app.queries.search import create_search_index
+
+    op.create_table(
+        "facet_profile",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("technology_slug", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("countries", sa.String(), nullable=False),
+        sa.Column("verdicts", sa.String(), nullable=False),
+        sa.Column("claimed", sa.Boolean(), nullable=False),
+        sa.Column("projects", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.add_column("project", sa.Column("facet_profile_id", sa.Integer(), nullable=True))
+    op.create_index("ix_project_facet_profile_id", "project", ["facet_profile_id"])
+    conn = op.get_bind()
+    for statement in sort_index_statements():
+        conn.exec_driver_sql(statement)
+    rebuild_facet_profiles(conn)
+    create_search_index(conn)
+
+
+def downgrade() -> None:
+    from app.queries.search import drop_search_index
+
+    from app.queries.projects import sort_index_statements
+
+    conn = op.get_bind()
+    drop_search_index(conn)
+    for statement in sort_index_statements():
+        conn.exec_driver_sql("DROP INDEX IF EXISTS " + statement.split()[5])
+    op.drop_index("ix_project_facet_profile_id", table_name="project")
+    with op.batch_alter_table("project") as batch:
+        batch.drop_column("facet_profile_id")
+    op.drop_table("facet_profile")

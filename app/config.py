@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=8, description="Pooled connections per process (as many again may overflow)"
     )
+    export_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Downloads (CSV, GeoJSON) streaming at once per process; more get 503",
+    )
     db_pool_timeout_s: float = Field(
         default=10.0, description="How long a request waits for a pooled connection"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import types
 import zipfile
@@ -19,16 +20,21 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import MetricFilter, MetricOut, StatementFilter, StatementOut
-from app.queries.detail import list_metrics, list_statements
-from app.queries.projects import all_matching_slugs
-from app.schemas import PER_PAGE_MAX, ProjectFilter
+from app.api_schemas import MetricFilter, StatementFilter, StatementOut
+from app.queries.detail import (
+    STATEMENT_ORDER,
+    metric_conditions,
+    statement_conditions,
+    statements_by_slug,
+)
+from app.queries.projects import matching_projects_query
+from app.schemas import ProjectFilter
 
 PACKAGE_NAME = "green-bri-tracker"
 # The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
@@ -59,9 +65,13 @@ TARGET_TABLE = {target: table for target, (table, _t, _c) in loader.KEY_SOURCES.
 
 # ---------------------------------------------------------------- cell formatting
 
+CSV_CHUNK_ROWS = 1000  # rows per chunk a streamed CSV yields: ~100-300 KB
+
 
 def cell(value: Any) -> str:
-    """A value as CSV text: empty for NULL, ISO dates, `true`/`false`, exact floats."""
+    """A value as CSV text: empty for NULL, ISO dates, `true`/`false`, exact floats.
+
+    Every CSV cell the tracker writes (downloads and the data package) goes through here."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -75,14 +85,30 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """UTF-8 CSV text with a header row; fields quoted only where needed."""
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of `size` items (the last may be shorter); itertools.batched is Python 3.12."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """UTF-8 CSV text with a header row, in chunks of CSV_CHUNK_ROWS rows (fields quoted only
+    where needed): memory holds one chunk, whatever the number of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([cell(v) for v in row])
-    return buffer.getvalue()
+    for batch in batched(rows, CSV_CHUNK_ROWS):
+        writer.writerows([cell(v) for v in row] for row in batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """The whole CSV text (for the data package, whose tables are written to files)."""
+    return "".join(csv_chunks(header, rows))
 
 
 # ---------------------------------------------------------------- table schemas
@@ -242,6 +268,13 @@ def package_zip(conn: Connection) -> bytes:
 
 
 # ---------------------------------------------------------------- filtered downloads
+#
+# Each download is one query in a fixed key order, read as it is written: nothing is paged
+# with OFFSET, nothing counted, and memory holds one chunk. `stream_results` makes PostgreSQL
+# use a server-side cursor (SQLite's cursor steps through the result anyway). Filters are
+# checked when the query is built, so an unknown value is a 422 before any byte is sent.
+
+STREAM = {"stream_results": True, "yield_per": CSV_CHUNK_ROWS}
 
 PROJECT_COLUMNS = [
     "slug",
@@ -263,59 +296,78 @@ PROJECT_COLUMNS = [
 ]
 P = TABLES["projects"]
 PC = TABLES["project_countries"]
+MT = TABLES["metrics"]
+SRC = TABLES["sources"]
+ST = TABLES["statements"]
 
 
-def _project_rows(session: Session, filters: ProjectFilter) -> list[dict[str, Any]]:
-    """Every project matching the filter (all pages), in the filter's sort order."""
-    slugs = all_matching_slugs(session, filters=filters)
-    conn = session.connection()
-    rows: dict[str, dict[str, Any]] = {}
-    countries: dict[str, list[str]] = {slug: [] for slug in slugs}
-    for start in range(0, len(slugs), 500):
-        chunk = slugs[start : start + 500]
-        for mapping in conn.execute(select(P).where(P.c.slug.in_(chunk))).mappings():
-            rows[mapping["slug"]] = dict(mapping)
+def projects_query(session: Session, filters: ProjectFilter) -> Select[Any]:
+    """Every project matching the filter, in the filter's sort order (raises on bad values)."""
+    return matching_projects_query(session, filters)
+
+
+def _project_rows(conn: Connection, statement: Select[Any]) -> Iterator[dict[str, Any]]:
+    """Rows of `statement` with their countries joined by ';', read chunk by chunk."""
+    result = conn.execution_options(**STREAM).execute(statement).mappings()
+    for chunk in result.partitions():
+        countries: dict[str, list[str]] = {row["slug"]: [] for row in chunk}
         for slug, iso3 in conn.execute(
             select(PC.c.project_slug, PC.c.country_iso3)
-            .where(PC.c.project_slug.in_(chunk))
+            .where(PC.c.project_slug.in_(list(countries)))
             .order_by(PC.c.country_iso3)
         ):
             countries[slug].append(iso3)
-    result = []
-    for slug in slugs:
-        row = rows[slug]
-        row["sector"], row["technology"] = row["sector_slug"], row["technology_slug"]
-        row["countries"] = ";".join(countries[slug])
-        result.append(row)
-    return result
+        for mapping in chunk:
+            row = dict(mapping)
+            row["sector"], row["technology"] = row["sector_slug"], row["technology_slug"]
+            row["countries"] = ";".join(countries[row["slug"]])
+            yield row
+
+
+def projects_csv_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str]:
+    """The catalogue for a filter as CSV chunks (countries joined with ';')."""
+    rows = _project_rows(conn, statement)
+    return csv_chunks(PROJECT_COLUMNS, ([row[c] for c in PROJECT_COLUMNS] for row in rows))
 
 
 def projects_csv(session: Session, filters: ProjectFilter) -> str:
-    """The catalogue for `filters` as CSV (countries joined with ';')."""
-    rows = _project_rows(session, filters)
-    return write_csv(PROJECT_COLUMNS, ([row[c] for c in PROJECT_COLUMNS] for row in rows))
+    """The catalogue for `filters` as one CSV text."""
+    return "".join(projects_csv_chunks(session.connection(), projects_query(session, filters)))
+
+
+def _feature(row: dict[str, Any]) -> dict[str, Any]:
+    properties = {c: row[c] for c in PROJECT_COLUMNS if c not in ("latitude", "longitude")}
+    properties["countries"] = row["countries"].split(";") if row["countries"] else []
+    properties["location_name"] = row["location_name"]
+    properties["location_source"] = row["location_source_slug"]
+    properties["url"] = f"/projects/{row['slug']}"
+    return {
+        "type": "Feature",
+        "id": row["slug"],
+        "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+        "properties": {k: _json_value(v) for k, v in properties.items()},
+    }
+
+
+def projects_geojson_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str]:
+    """Projects with sourced coordinates as a GeoJSON FeatureCollection of Points, as text
+    chunks; the same bytes `json.dumps` gives for the whole collection."""
+    located = statement.where(P.c.latitude.is_not(None), P.c.longitude.is_not(None))
+    yield '{"type": "FeatureCollection", "features": ['
+    separator = ""
+    rows = _project_rows(conn, located)
+    for batch in batched(rows, CSV_CHUNK_ROWS):
+        text = ", ".join(json.dumps(_feature(row), ensure_ascii=False) for row in batch)
+        yield separator + text
+        separator = ", "
+    yield "]}"
 
 
 def projects_geojson(session: Session, filters: ProjectFilter) -> dict[str, Any]:
-    """Projects with sourced coordinates as a GeoJSON FeatureCollection (Points)."""
-    features = []
-    for row in _project_rows(session, filters):
-        if row["latitude"] is None or row["longitude"] is None:
-            continue
-        properties = {c: row[c] for c in PROJECT_COLUMNS if c not in ("latitude", "longitude")}
-        properties["countries"] = row["countries"].split(";") if row["countries"] else []
-        properties["location_name"] = row["location_name"]
-        properties["location_source"] = row["location_source_slug"]
-        properties["url"] = f"/projects/{row['slug']}"
-        features.append(
-            {
-                "type": "Feature",
-                "id": row["slug"],
-                "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
-                "properties": {k: _json_value(v) for k, v in properties.items()},
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+    """The GeoJSON FeatureCollection for `filters` as a dict."""
+    chunks = projects_geojson_chunks(session.connection(), projects_query(session, filters))
+    collection: dict[str, Any] = json.loads("".join(chunks))
+    return collection
 
 
 def _json_value(value: Any) -> Any:
@@ -355,33 +407,43 @@ METRIC_COLUMNS = [
     "source_url",
     "note",
 ]
+# The database column behind each CSV column of a metric row.
+_METRIC_SELECT = {
+    **{c: MT.c[c] for c in METRIC_COLUMNS if c in MT.c},
+    "project": MT.c.project_slug,
+    "project_name": P.c.name,
+    "statement": MT.c.statement_slug,
+    "source": MT.c.source_slug,
+    "source_title": SRC.c.title,
+    "source_publisher": SRC.c.publisher,
+    "source_url": SRC.c.url,
+}
 
 
-def _metric_row(metric: MetricOut) -> list[Any]:
-    data = metric.model_dump()
-    data.update(
-        project=metric.project.slug,
-        project_name=metric.project.name,
-        source=metric.source.slug,
-        source_title=metric.source.title,
-        source_publisher=metric.source.publisher,
-        source_url=metric.source.url,
+def metrics_query(session: Session, filters: MetricFilter) -> Select[Any]:
+    """Every metric matching the filter with its project name and source, in the API's order
+    (project, kind, slug: the (project_slug, kind) index); raises on unknown filter values."""
+    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
+    conditions = metric_conditions(session, **query)
+    return (
+        select(*(_METRIC_SELECT[c] for c in METRIC_COLUMNS))
+        .select_from(
+            MT.join(P, P.c.slug == MT.c.project_slug).join(SRC, SRC.c.slug == MT.c.source_slug)
+        )
+        .where(*conditions)
+        .order_by(MT.c.project_slug, MT.c.kind, MT.c.slug)
     )
-    return [data[c] for c in METRIC_COLUMNS]
+
+
+def metrics_csv_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str]:
+    """Metric rows as CSV chunks, straight from the query's rows."""
+    result = conn.execution_options(**STREAM).execute(statement)
+    return csv_chunks(METRIC_COLUMNS, result)
 
 
 def metrics_csv(session: Session, filters: MetricFilter) -> str:
-    """Every metric matching the filter (all pages) with its source, as CSV."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    rows: list[list[Any]] = []
-    page = 1
-    while True:
-        result = list_metrics(session, **query, page=page, per_page=PER_PAGE_MAX)
-        rows += [_metric_row(item) for item in result.items]
-        if page * PER_PAGE_MAX >= result.total:
-            break
-        page += 1
-    return write_csv(METRIC_COLUMNS, rows)
+    """Every metric matching the filter with its source, as one CSV text."""
+    return "".join(metrics_csv_chunks(session.connection(), metrics_query(session, filters)))
 
 
 STATEMENT_COLUMNS = [
@@ -427,15 +489,25 @@ def _statement_row(s: StatementOut) -> list[Any]:
     ]
 
 
-def statements_csv(session: Session, filters: StatementFilter) -> str:
-    """Every statement matching the filter (all pages), newest first, as CSV."""
+def statements_query(session: Session, filters: StatementFilter) -> Select[Any]:
+    """Slugs of every statement matching the filter, newest first (undated last)."""
     query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    rows: list[list[Any]] = []
-    page = 1
-    while True:
-        result = list_statements(session, **query, page=page, per_page=PER_PAGE_MAX)
-        rows += [_statement_row(item) for item in result.items]
-        if page * PER_PAGE_MAX >= result.total:
-            break
-        page += 1
-    return write_csv(STATEMENT_COLUMNS, rows)
+    conditions = statement_conditions(session, **query)
+    return select(ST.c.slug).where(*conditions).order_by(*STATEMENT_ORDER)
+
+
+def statements_csv_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str]:
+    """Statements as CSV chunks; each chunk's speakers, projects and sources in a few queries."""
+    session = Session(bind=conn)
+    result = conn.execution_options(**STREAM).execute(statement).scalars()
+
+    def rows() -> Iterator[list[Any]]:
+        for chunk in result.partitions():
+            yield from (_statement_row(s) for s in statements_by_slug(session, list(chunk)))
+
+    return csv_chunks(STATEMENT_COLUMNS, rows())
+
+
+def statements_csv(session: Session, filters: StatementFilter) -> str:
+    """Every statement matching the filter, newest first, as one CSV text."""
+    return "".join(statements_csv_chunks(session.connection(), statements_query(session, filters)))

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from app.models import DatasetState
@@ -37,7 +37,8 @@ def current_version(session: Session) -> int:
 
 def _scope(session: Session) -> tuple[Engine, int]:
     """The engine and dataset version a session's cache entries belong to (may do I/O)."""
-    engine = session.get_bind()
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind  # a download's own connection
     assert isinstance(engine, Engine)
     return engine, current_version(session)
 

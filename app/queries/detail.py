@@ -226,6 +226,22 @@ def _metric_conditions(
     return conditions
 
 
+def metric_conditions(
+    session: Session,
+    *,
+    project: FilterValues = None,
+    kind: FilterValues = None,
+    basis: FilterValues = None,
+    sector: FilterValues = None,
+    country: FilterValues = None,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on metric (joined to project) for the metric filters; raises
+    UnknownFilterValue for a value the data does not know (the CSV download uses them)."""
+    return _metric_conditions(
+        session, _values(project), _values(kind), _values(basis), _values(sector), _values(country)
+    )
+
+
 def list_metrics(
     session: Session,
     *,
@@ -493,6 +509,20 @@ def list_statements(
         per_page=per_page,
         **_statement_facets(session, orgs, projects, sectors),
     )
+
+
+def statement_conditions(
+    session: Session,
+    *,
+    organization: FilterValues = None,
+    project: FilterValues = None,
+    sector: FilterValues = None,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on statement for the statement filters (raises on unknown values)."""
+    return _statement_conditions(session, _values(organization), _values(project), _values(sector))
+
+
+statements_by_slug = _statements_by_slug
 
 
 def latest_statements(session: Session, *, limit: int = 5) -> list[StatementOut]:

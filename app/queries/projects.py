@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, or_, select
 from sqlmodel import Session
 
 from app import models as m
@@ -425,6 +425,16 @@ def _summary(row: Any, countries: list[str], vocab: dict[str, Any]) -> ProjectSu
         longitude=row["longitude"],
         location_precision=row["location_precision"],
         countries=countries,
+    )
+
+
+def matching_projects_query(session: Session, filters: ProjectFilter) -> Select[Any]:
+    """Every project matching the filter, in its sort order (exports stream this)."""
+    validate_filter(session, filters)
+    return (
+        select(P)
+        .where(*_row_conditions(session, filters, None))
+        .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
     )
 
 

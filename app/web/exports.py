@@ -6,24 +6,41 @@ query code. Errors are `{"detail": "..."}` with a 4xx status, as in the API.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import threading
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from sqlalchemy import Select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.api.http import ClearErrorsRoute, conditional
+from app.api.http import CACHE_CONTROL, CORS_HEADERS, ClearErrorsRoute, conditional
 from app.api_schemas import MetricFilter, StatementFilter
 from app.db import SessionDep
-from app.exports import metrics_csv, package_zip, projects_csv, projects_geojson, statements_csv
+from app.exports import (
+    metrics_csv_chunks,
+    metrics_query,
+    package_zip,
+    projects_csv_chunks,
+    projects_geojson_chunks,
+    projects_query,
+    statements_csv_chunks,
+    statements_query,
+)
 from app.queries.cache import current_version
 from app.schemas import ProjectFilter
+from app.web.etag import client_has
 from app.web.static import static_url
 
 router = APIRouter(include_in_schema=False, route_class=ClearErrorsRoute)
 
 CSV = "text/csv; charset=utf-8"
+GEOJSON = "application/geo+json"
 PACKAGE_FILE = "bri-tracker-datapackage.zip"
 
 
@@ -31,13 +48,95 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
+# At most this many downloads stream at once per process; each holds a pooled connection and
+# a thread while it streams, so a crawler fetching every CSV link cannot take all of them from
+# the pages. One more gets 503 with Retry-After straight away (it never queues).
+EXPORT_RETRY_AFTER_S = 5
+
+
+def _slots(request: Request) -> threading.BoundedSemaphore:
+    state = request.app.state
+    slots: threading.BoundedSemaphore | None = getattr(state, "export_slots", None)
+    if slots is None:
+        with _slots_lock:
+            slots = getattr(state, "export_slots", None)
+            if slots is None:
+                slots = threading.BoundedSemaphore(state.settings.export_concurrency)
+                state.export_slots = slots
+    return slots
+
+
+_slots_lock = threading.Lock()
+
+
+def _busy() -> Response:
+    return JSONResponse(
+        {"detail": "too many downloads at once; retry shortly"},
+        status_code=503,
+        headers={"Retry-After": str(EXPORT_RETRY_AFTER_S)},
+    )
+
+
+def _etag(request: Request, session: SessionDep) -> str:
+    """A download's ETag: its URL and the dataset version (the body is not held to hash)."""
+    key = f"{current_version(session)} {request.url.path}?{request.url.query}"
+    return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _stream(
+    request: Request,
+    session: SessionDep,
+    build: Callable[[Session], Select[Any]],
+    write: Callable[[Connection, Select[Any]], Iterator[str]],
+    media_type: str,
+    filename: str,
+) -> Response:
+    """Check the filter, then stream `write(conn, query)` from a connection of its own that
+    is held only while the body is sent, inside one of the bounded download slots."""
+    statement = build(session)  # unknown filter values raise here: a 422, not a broken body
+    etag = _etag(request, session)
+    headers = {**CORS_HEADERS, "ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if client_has(request, etag):
+        return Response(status_code=304, headers=headers)
+    slots = _slots(request)
+    if not slots.acquire(blocking=False):
+        return _busy()
+    session.close()  # the page's connection goes back to the pool before the long read
+    engine: Engine = request.app.state.engine
+
+    def chunks() -> Generator[bytes]:
+        try:
+            with engine.connect() as conn:
+                for text in write(conn, statement):
+                    yield text.encode("utf-8")
+        finally:
+            slots.release()
+
+    return StreamingResponse(
+        _closing(chunks()), media_type=media_type, headers={**headers, **_attachment(filename)}
+    )
+
+
+async def _closing(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
+    """Send `chunks` from a worker thread; close the generator (its connection and download
+    slot) in a thread too, also when the client goes away mid-download."""
+    try:
+        while True:
+            chunk = await run_in_threadpool(next, chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        await run_in_threadpool(chunks.close)
+
+
 @router.get("/projects.csv")
 def projects_csv_download(
     request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
 ) -> Response:
     """Every project matching the catalogue filter (all pages), as UTF-8 CSV."""
-    body = projects_csv(session, filters).encode("utf-8")
-    return conditional(request, body, CSV, _attachment("projects.csv"))
+    build = partial(projects_query, filters=filters)
+    return _stream(request, session, build, projects_csv_chunks, CSV, "projects.csv")
 
 
 @router.get("/projects.geojson")
@@ -45,9 +144,8 @@ def projects_geojson_download(
     request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
 ) -> Response:
     """Projects matching the filter that have sourced coordinates, as a FeatureCollection."""
-    collection = projects_geojson(session, filters)
-    body = json.dumps(collection, ensure_ascii=False).encode("utf-8")
-    return conditional(request, body, "application/geo+json", _attachment("projects.geojson"))
+    build = partial(projects_query, filters=filters)
+    return _stream(request, session, build, projects_geojson_chunks, GEOJSON, "projects.geojson")
 
 
 @router.get("/metrics.csv")
@@ -55,8 +153,8 @@ def metrics_csv_download(
     request: Request, session: SessionDep, filters: Annotated[MetricFilter, Query()]
 ) -> Response:
     """Every metric matching the filter, with basis and source, as UTF-8 CSV."""
-    body = metrics_csv(session, filters).encode("utf-8")
-    return conditional(request, body, CSV, _attachment("metrics.csv"))
+    build = partial(metrics_query, filters=filters)
+    return _stream(request, session, build, metrics_csv_chunks, CSV, "metrics.csv")
 
 
 @router.get("/statements.csv")
@@ -64,8 +162,8 @@ def statements_csv_download(
     request: Request, session: SessionDep, filters: Annotated[StatementFilter, Query()]
 ) -> Response:
     """Every statement matching the filter, with speaker and source, as UTF-8 CSV."""
-    body = statements_csv(session, filters).encode("utf-8")
-    return conditional(request, body, CSV, _attachment("statements.csv"))
+    build = partial(statements_query, filters=filters)
+    return _stream(request, session, build, statements_csv_chunks, CSV, "statements.csv")
 
 
 # The zip is rebuilt only when a load changes the dataset version.

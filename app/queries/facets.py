@@ -12,9 +12,9 @@ of thousands of profiles, whatever the number of projects. Multi-valued facets (
 regions, verdicts) are held as (profile, value) pairs, so a project in two countries counts
 once in the total and once in each country, as the row queries counted it.
 
-Only a text query (`q`) needs the projects themselves: the matching projects (found through
-the text index, `app/queries/search.py`) are counted per profile, and those counts replace the
-profiles' weights.
+Only a text query (`q`) needs the projects themselves: the matching projects (found once per
+query through the text index, `app/queries/search.py`, and cached) are counted per profile,
+and those counts replace the profiles' weights.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import literal_column, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -190,20 +190,28 @@ def facet_index(session: Session) -> FacetIndex:
     return index
 
 
-def text_weights(session: Session, index: FacetIndex, conditions: list[Any]) -> Ints:
-    """Projects per profile among those matching a text query (read through the text index)."""
-    statement = (
-        select(P.c.facet_profile_id, func.count()).where(*conditions).group_by(P.c.facet_profile_id)
-    )
-    weights = np.zeros(index.size, dtype=np.int64)
-    found = session.connection().execute(statement).all()
-    if found:
-        ids = np.array([i if i is not None else -1 for i, _n in found], dtype=np.int64)
-        counts = np.array([n for _i, n in found], dtype=np.int64)
-        positions = np.searchsorted(index.ids, ids)
-        known = (positions < index.size) & (index.ids[np.minimum(positions, index.size - 1)] == ids)
-        np.add.at(weights, positions[known], counts[known])
-    return weights
+@dataclass
+class TextMatches:
+    """The projects a text query matches: their profile's position in the FacetIndex and,
+    on SQLite, their rowids (so a narrow filter fetches exactly them, no second search)."""
+
+    profiles: Ints
+    rowids: Ints | None
+
+    def weights(self, index: FacetIndex) -> Ints:
+        return np.bincount(self.profiles, minlength=index.size).astype(np.int64)
+
+
+def text_matches(session: Session, index: FacetIndex, conditions: list[Any]) -> TextMatches:
+    """Run a text query once (through the text index) and place its matches on the profiles."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    key: Any = literal_column("project.rowid") if sqlite else literal_column("0")
+    found = session.connection().execute(select(P.c.facet_profile_id, key).where(*conditions)).all()
+    ids = np.array([i if i is not None else -1 for i, _r in found], dtype=np.int64)
+    positions = np.searchsorted(index.ids, ids)
+    known = (positions < index.size) & (index.ids[np.minimum(positions, index.size - 1)] == ids)
+    rowids = np.array([r for _i, r in found], dtype=np.int64)[known] if sqlite else None
+    return TextMatches(profiles=positions[known].astype(np.int64), rowids=rowids)
 
 
 @dataclass
@@ -283,13 +291,18 @@ def is_filtered(query: FacetQuery) -> bool:
     return any(v is not None for v in vars(query).values())
 
 
-def matching_profiles(index: FacetIndex, query: FacetQuery) -> tuple[list[int], bool]:
-    """The profile ids a filter keeps, or those it drops when that list is shorter: (ids,
-    True) means "every profile but these"."""
+def kept(index: FacetIndex, query: FacetQuery) -> Mask:
+    """Which profiles pass every facet filter."""
     keep = np.ones(index.size, dtype=bool)
     for mask in _masks(index, query).values():
         keep &= mask
-    kept = int(keep.sum())
-    if kept * 2 > index.size:
+    return keep
+
+
+def matching_profiles(index: FacetIndex, query: FacetQuery) -> tuple[list[int], bool]:
+    """The profile ids a filter keeps, or those it drops when that list is shorter: (ids,
+    True) means "every profile but these"."""
+    keep = kept(index, query)
+    if int(keep.sum()) * 2 > index.size:
         return [int(i) for i in index.ids[~keep]], True
     return [int(i) for i in index.ids[keep]], False

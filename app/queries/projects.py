@@ -244,10 +244,17 @@ def facet_counts(session: Session, key: tuple[Any, ...]) -> dict[str, Any]:
     index = facets.facet_index(session)
     weights = None
     if filters.q and filters.q.strip():
-        weights = facets.text_weights(session, index, text_conditions(filters.q, _dialect(session)))
+        weights = _text_matches(session, str(key[-1])).weights(index)
     counts = facets.summary_counts(index, _facet_query(filters, vocab), weights)
     counts["sector"] = facets.sector_totals(counts["technology"], vocab["sectors"])
     return counts
+
+
+@cached("text-matches")
+def _text_matches(session: Session, q: str) -> facets.TextMatches:
+    """The projects a text query matches, found once per query and dataset version."""
+    conditions = text_conditions(q, _dialect(session))
+    return facets.text_matches(session, facets.facet_index(session), conditions)
 
 
 def _facet_query(filters: ProjectFilter, vocab: dict[str, Any]) -> facets.FacetQuery:
@@ -358,6 +365,10 @@ def _row_conditions(
     query = _facet_query(filters, vocab)
     conditions: list[ColumnElement[bool]] = []
     text = bool(filters.q and filters.q.strip())
+    if text:
+        exact = _text_rowids(session, filters, query)
+        if exact is not None:
+            return [exact]
     if facets.is_filtered(query):
         index = facets.facet_index(session)
         ids, excluded = facets.matching_profiles(index, query)
@@ -368,6 +379,26 @@ def _row_conditions(
     if text:
         conditions += text_conditions(filters.q, _dialect(session))
     return conditions
+
+
+FETCH_BY_ROWID_MAX = 5000
+
+
+def _text_rowids(
+    session: Session, filters: ProjectFilter, query: facets.FacetQuery
+) -> ColumnElement[bool] | None:
+    """SQLite, text query: `rowid IN (...)` of exactly the matching projects when they are
+    few (known from the cached text matches), so the page neither searches nor tests again."""
+    matches = _text_matches(session, str(filters.cache_key()[-1]))
+    if matches.rowids is None:
+        return None
+    index = facets.facet_index(session)
+    rowids = matches.rowids[facets.kept(index, query)[matches.profiles]]
+    if len(rowids) > FETCH_BY_ROWID_MAX:
+        return None
+    if not len(rowids):
+        return literal_column("1 = 0")
+    return literal_column(f"project.rowid IN ({', '.join(str(int(r)) for r in rowids)})")
 
 
 def _profile_condition(ids: list[int], excluded: bool, *, indexed: bool) -> ColumnElement[bool]:

@@ -314,7 +314,12 @@ def metrics_sql(db: str) -> str:
 
 
 def distinct_run(
-    db: str, wrk_bin: str, sqlite3_bin: str, serve_app: Any, serve_datasette: Any
+    db: str,
+    wrk_bin: str,
+    sqlite3_bin: str,
+    serve_app: Any,
+    serve_datasette: Any,
+    export: bool = True,
 ) -> dict[str, Any]:
     """The whole distinct-URL measurement on one SQLite file."""
     urls = url_sets(db)
@@ -327,8 +332,9 @@ def distinct_run(
         result["app"] = wrk_paths(wrk_bin, app.port, urls["mix"], CONNECTIONS, MIX_SECONDS)
         print(f"    app, {CONNECTIONS} conn:      {_line(result['app'])}", flush=True)
         result["pool_timeouts"] = pool_timeouts(app.log)
-        result["export"] = export_timing(app.port, app.proc.pid, db, sqlite3_bin)
-        print(f"    /metrics.csv: {result['export']}", flush=True)
+        if export:
+            result["export"] = export_timing(app.port, app.proc.pid, db, sqlite3_bin)
+            print(f"    /metrics.csv: {result['export']}", flush=True)
         result["server_rss_mb"] = app.rss_mb()
     finally:
         app.stop()

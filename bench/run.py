@@ -6,8 +6,15 @@ into its own SQLite file with `bri-tracker load` (wall time and peak RSS), time 
 Datasette on the same file, and drive both with wrk: 16 connections after a warm-up, then 1
 connection. Timings live here only, never in tests.
 
-Environment knobs: BENCH_SIZES=1k,100k  BENCH_DURATION=8 (seconds at 16 connections)
-BENCH_SINGLE_DURATION=4  BENCH_SKIP_LOAD=1 or =100k (reuse bench/data/<size>.db when present).
+Then the distinct-URL runs (bench/distinct.py: every URL once, fresh server, Datasette on the
+same URLs in the same run, /metrics.csv against `sqlite3 -csv`) at 100k, and the same
+distinct-URL run against PostgreSQL with two workers.
+
+Environment knobs: BENCH_SIZES=1k,100k (add 1m for the distinct-URL run at a million
+projects: generate, load, run)  BENCH_DURATION=8 (seconds at 16 connections)
+BENCH_SINGLE_DURATION=4  BENCH_SKIP_LOAD=1 or =100k,pg (reuse bench/data/<size>.db and the
+PostgreSQL database when present)  BENCH_PG=0 (skip PostgreSQL)  BENCH_PG_URL=postgresql+psycopg://
+postgres@127.0.0.1:5432/bri_bench11_100k  BENCH_ONE_URL=0 (distinct-URL runs only).
 """
 
 from __future__ import annotations
@@ -31,7 +38,12 @@ BENCH = ROOT / "bench"
 DATA = BENCH / "data"
 RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
-SIZES = {"1k": 1_000, "100k": 100_000}
+SIZES = {"1k": 1_000, "100k": 100_000, "1m": 1_000_000}
+DISTINCT_SIZES = ("100k", "1m")  # sizes that get the distinct-URL run
+EXPORT_SIZES = ("100k",)  # /metrics.csv timing: ~1M metric rows at 100k projects
+PG_URL = os.environ.get(
+    "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bri_bench11_100k"
+)
 TECHNOLOGY = "solar-pv"  # the most common technology and country in every generated dataset
 COUNTRY = "PAK"
 DURATION = int(os.environ.get("BENCH_DURATION", "8"))
@@ -279,10 +291,11 @@ def start_server(name: str, argv: list[str], env: dict[str, str], port: int) -> 
     raise SystemExit(f"{name} did not start; see {log}")
 
 
-def serve_app(db: str) -> Server:
+def serve_app(db: str, workers: int = 1) -> Server:
     port = free_port()
-    env = {**os.environ, "BRI_DATABASE_URL": f"sqlite:///{db}"}
-    argv = [str(BIN / "bri-tracker"), "serve", "--port", str(port)]
+    url = db if "://" in db else f"sqlite:///{db}"
+    env = {**os.environ, "BRI_DATABASE_URL": url}
+    argv = [str(BIN / "bri-tracker"), "serve", "--port", str(port), "--workers", str(workers)]
     return start_server("app", argv, env, port)
 
 
@@ -454,12 +467,24 @@ def _header_bytes(headers: Any) -> int:
 
 def bench_size(label: str, wrk_bin: str, sqlite3: str) -> dict[str, Any]:
     print(f"== {label} ({SIZES[label]} projects)", flush=True)
+    started = time.perf_counter()
     data = dataset(label)
+    generated_s = round(time.perf_counter() - started, 1)
     load = load_app(label, data)
+    result: dict[str, Any] = {"load": load, "generate_seconds": generated_s, "endpoints": {}}
+    if label in DISTINCT_SIZES:
+        from bench.distinct import distinct_run
+
+        print(f"  distinct URLs {label}:", flush=True)
+        result["distinct"] = distinct_run(
+            load["db"], wrk_bin, sqlite3, serve_app, serve_datasette, label in EXPORT_SIZES
+        )
+    if label == "1m" or os.environ.get("BENCH_ONE_URL") == "0":
+        return result  # the one-URL runs and the .import reference stop at 100k
     reference = sqlite_reference(label, data, sqlite3)
     db = load["db"]
     project_slug = "bench-000000"
-    result: dict[str, Any] = {"load": load, "sqlite3_import": reference, "endpoints": {}}
+    result["sqlite3_import"] = reference
     app = serve_app(db)
     try:
         # Page weight first: a slow endpoint leaves a backlog of timed-out requests behind.
@@ -483,12 +508,128 @@ def bench_size(label: str, wrk_bin: str, sqlite3: str) -> dict[str, Any]:
     return result
 
 
+def bench_postgres(wrk_bin: str) -> dict[str, Any]:
+    """The distinct-URL run against PostgreSQL at 100k projects, two workers (no Datasette:
+    it reads SQLite only). Loads the 100k dataset into BENCH_PG_URL first."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from bench.distinct import CONNECTIONS, MIX_SECONDS, url_sets, warm_up, wrk_paths
+
+    print("== PostgreSQL 100k, 2 workers", flush=True)
+    url = make_url(PG_URL)
+    load: dict[str, Any] = {"skipped": True}
+    if "pg" not in os.environ.get("BENCH_SKIP_LOAD", "").split(","):
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        admin.dispose()
+        env = {**os.environ, "BRI_DATABASE_URL": PG_URL}
+        subprocess.run([str(BIN / "bri-tracker"), "db", "upgrade"], env=env, check=True,
+                       capture_output=True, cwd=ROOT)  # fmt: skip
+        seconds, peak_mb, _out = run_measured(
+            [str(BIN / "bri-tracker"), "load", "-q", str(dataset("100k"))], env
+        )
+        load = {"seconds": round(seconds, 1), "peak_rss_mb": peak_mb}
+        print(f"  app load PostgreSQL 100k: {seconds:.1f} s, peak {peak_mb} MB", flush=True)
+    urls = url_sets(str(DATA / "100k.db"))
+    result: dict[str, Any] = {"load": load, "workers": 2}
+    app = serve_app(PG_URL, workers=2)
+    try:
+        warm_up(app.port)
+        result["first_page"] = wrk_paths(wrk_bin, app.port, urls["first"], 1, 10)
+        result["app"] = wrk_paths(wrk_bin, app.port, urls["mix"], CONNECTIONS, MIX_SECONDS)
+        log = app.log.read_text(errors="replace")
+        result["pool_timeouts"] = log.count("database pool exhausted")
+    finally:
+        app.stop()
+    print(f"  PostgreSQL: {result['app']['rps']} req/s, p99 {result['app']['p99_ms']} ms",
+          flush=True)  # fmt: skip
+    return result
+
+
+def distinct_table(results: dict[str, Any]) -> str:
+    """The distinct-URL runs: every URL once, fresh server, Datasette in the same run."""
+    lines = [
+        f"{'distinct URLs':<26} {'size':>5} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'x ds':>6} {'non-2xx':>7} {'sock err':>8} {'pool t/o':>8} {'requests':>8}"
+    ]
+
+    def row(name: str, size: str, run: dict[str, Any], ref: float | None, pool: Any) -> str:
+        x = ratio(run["rps"], ref) if ref else "-"
+        return (
+            f"{name:<26} {size:>5} {run['rps']:>7.1f} {run['p50_ms']:>8.2f} "
+            f"{run['p99_ms']:>8.2f} {x:>6} {run['non_2xx']:>7} {run['socket_errors']:>8} "
+            f"{pool:>8} {run['requests']:>8}"
+        )
+
+    for size, r in results.items():
+        d = r.get("distinct") if isinstance(r, dict) else None
+        if not d:
+            continue
+        ref = d["datasette"]["rps"]
+        lines.append(row("app mix, 16 conn, 1 worker", size, d["app"], ref, d["pool_timeouts"]))
+        lines.append(row("first catalogue page, 1c", size, d["first_page"], None, "-"))
+        lines.append(row("datasette mix, 16 conn", size, d["datasette"], None, "-"))
+    pg = results.get("postgres")
+    if pg:
+        lines.append(row("PG mix, 16 conn, 2 workers", "100k", pg["app"], None,
+                         pg["pool_timeouts"]))  # fmt: skip
+        lines.append(row("PG first page, 1c", "100k", pg["first_page"], None, "-"))
+    for size, r in results.items():
+        export = (r.get("distinct") or {}).get("export") if isinstance(r, dict) else None
+        if export:
+            lines.append(
+                f"export {size} /metrics.csv: {export['rows']} rows ({export['bytes']} B) in "
+                f"{export['seconds']} s, sqlite3 -csv {export['sqlite3_seconds']} s "
+                f"(x{export['ratio']}); server RSS {export['rss_before_mb']} -> peak "
+                f"{export['rss_peak_mb']} MB (+{export['rss_growth_mb']} MB)"
+            )
+    if "100k" in results and "1m" in results:
+        small, big = results["100k"].get("distinct"), results["1m"].get("distinct")
+        if small and big:
+            lines.append(
+                f"1m vs 100k: req/s x{ratio(big['app']['rps'], small['app']['rps'])}, "
+                f"p99 x{ratio(big['app']['p99_ms'], small['app']['p99_ms'])}, first-page p50 "
+                f"x{ratio(big['first_page']['p50_ms'], small['first_page']['p50_ms'])}; 1m "
+                f"generate {results['1m'].get('generate_seconds')} s, load "
+                f"{results['1m']['load'].get('seconds', '-')} s"
+            )
+    return "\n".join(lines)
+
+
+def distinct_budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    d = (results.get("100k") or {}).get("distinct")
+    if not d:
+        return []
+    app, first, ds = d["app"], d["first_page"], d["datasette"]
+    x = ratio(app["rps"], ds["rps"])
+    checks = [
+        ("distinct: >= 10x Datasette req/s", x >= 10, f"{x}x"),
+        ("distinct: p99 <= 100 ms", app["p99_ms"] <= 100, f"{app['p99_ms']} ms"),
+        ("distinct: first page p50 <= 20 ms", first["p50_ms"] <= 20, f"{first['p50_ms']} ms"),
+        ("distinct: first page p99 <= 60 ms", first["p99_ms"] <= 60, f"{first['p99_ms']} ms"),
+        ("distinct: zero pool timeouts", d["pool_timeouts"] == 0, str(d["pool_timeouts"])),
+        ("distinct: zero non-2xx and socket errors",
+         app["non_2xx"] + app["socket_errors"] + first["non_2xx"] == 0,
+         f"{app['non_2xx']} non-2xx, {app['socket_errors']} socket"),
+    ]  # fmt: skip
+    export = d.get("export")
+    if export:
+        checks.append(("export /metrics.csv <= 2x sqlite3 -csv", export["ratio"] <= 2,
+                       f"{export['ratio']}x"))  # fmt: skip
+        checks.append(("export server RSS growth < 50 MB", export["rss_growth_mb"] < 50,
+                       f"{export['rss_growth_mb']} MB"))  # fmt: skip
+    return checks
+
+
 def ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b else float("nan")
 
 
 def table(results: dict[str, Any]) -> str:
-    sizes = [s for s in SIZES if s in results]
+    sizes = [s for s in SIZES if s in results and results[s].get("endpoints")]
     small = sizes[0]
     lines = [
         f"{'endpoint':<11} {'size':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
@@ -511,6 +652,8 @@ def table(results: dict[str, Any]) -> str:
     for size in sizes:
         r = results[size]
         load, ref = r["load"], r["sqlite3_import"]
+        if "server_rss_mb" not in r:
+            continue
         lines.append(
             f"load {size}: app {load.get('seconds', '-')} s (peak {load.get('peak_rss_mb', '-')} "
             f"MB), sqlite3 .import into schema {ref['schema_seconds']} s "
@@ -524,7 +667,11 @@ def table(results: dict[str, Any]) -> str:
 
 
 def budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
-    if "100k" not in results or "1k" not in results:
+    return one_url_budgets(results) + distinct_budgets(results)
+
+
+def one_url_budgets(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    if not results.get("100k", {}).get("endpoints") or not results.get("1k", {}).get("endpoints"):
         return []
     big, small = results["100k"], results["1k"]
     e, e1 = big["endpoints"], small["endpoints"]
@@ -581,6 +728,8 @@ def report_only() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     print(table(report["results"]))
     print()
+    print(distinct_table(report["results"]))
+    print()
     for budget, ok, measured in checks:
         print(f"  [{'ok' if ok else 'MISS'}] {budget}: {measured}")
 
@@ -593,7 +742,9 @@ def main() -> None:
     sqlite3 = ensure_tool("sqlite3", "sqlite3")
     labels = [s.strip() for s in os.environ.get("BENCH_SIZES", "1k,100k").split(",") if s.strip()]
     started = time.time()
-    results = {label: bench_size(label, wrk_bin, sqlite3) for label in labels}
+    results: dict[str, Any] = {label: bench_size(label, wrk_bin, sqlite3) for label in labels}
+    if os.environ.get("BENCH_PG", "1") != "0":
+        results["postgres"] = bench_postgres(wrk_bin)
     checks = budgets(results)
     report = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -608,6 +759,8 @@ def main() -> None:
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(table(results))
+    print()
+    print(distinct_table(results))
     print()
     for budget, ok, measured in checks:
         print(f"  [{'ok' if ok else 'MISS'}] {budget}: {measured}")

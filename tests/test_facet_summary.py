@@ -101,9 +101,7 @@ def _projects(engine: Engine) -> list[dict[str, Any]]:
 
 def _passes(project: dict[str, Any], filters: ProjectFilter, skip: str | None = None) -> bool:
     tests = {
-        "sector": lambda: bool(
-            {project["technology"], project["sector"]} & set(filters.sector)
-        ),
+        "sector": lambda: bool({project["technology"], project["sector"]} & set(filters.sector)),
         "country": lambda: bool(project["country"] & {c.upper() for c in filters.country}),
         "region": lambda: bool(
             {slugify(r) for r in project["region"] | project["subregion"]} & set(filters.region)

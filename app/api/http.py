@@ -59,6 +59,9 @@ def describe_validation(errors: Any) -> str:
             if p not in ("query", "path") and not isinstance(p, int)
         ]
         name = ".".join(location) or "request"
+        if error.get("type") == "extra_forbidden":
+            parts.append(f"unknown query parameter {name!r}")
+            continue
         given = error.get("input")
         value = f" {given!r}" if isinstance(given, str | int | float) else ""
         parts.append(f"{name}{value}: {error.get('msg', 'invalid value')}")

@@ -781,10 +781,14 @@ def refresh_derived(
     refresh_claim_checks(conn, project_slugs, tick, checker)
 
 
+# The PostgreSQL advisory lock a load holds for its whole transaction (pg_locks shows it).
+LOAD_LOCK_KEY = 4242
+
+
 def _lock_for_load(conn: Connection) -> None:
     """Serialise loads: PostgreSQL advisory lock; on SQLite the first write takes the lock."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOAD_LOCK_KEY})
     state = _t(m.DatasetState)
     if conn.execute(select(state.c.id)).first() is None:
         conn.execute(state.insert().values(singleton=1, version=0))

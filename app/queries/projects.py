@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
 from app import models as m
+from app.projects.filter import ProjectFilter, SortKey
 from app.queries.cache import cached
-from app.schemas import FacetValue, Page, ProjectFilter, ProjectSummary, SortKey
+from app.schemas import FacetValue, Page, ProjectSummary
 
 P = m.Project.__table__  # type: ignore[attr-defined]
 PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]

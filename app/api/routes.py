@@ -11,15 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from app.api.http import (
-    ERROR_RESPONSES,
-    NOT_FOUND,
-    PREFLIGHT_HEADERS,
-    ClearErrorsRoute,
-    cached_json,
-    json_response,
-    problem,
-)
 from app.api_schemas import (
     CountryDetail,
     CountrySummary,
@@ -31,6 +22,15 @@ from app.api_schemas import (
 )
 from app.db import SessionDep
 from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
+from app.http.responses import (
+    ERROR_RESPONSES,
+    NOT_FOUND,
+    PREFLIGHT_HEADERS,
+    ClearErrorsRoute,
+    cached_json,
+    json_response,
+    problem,
+)
 from app.queries import detail
 from app.queries.projects import list_projects
 from app.schemas import Page, ProjectSummary

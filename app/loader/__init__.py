@@ -22,11 +22,11 @@ from app import models as m
 from app.countries import country_rows
 from app.db import fast_sqlite_binding
 from app.loader.inputs import INPUT_MODELS, LoadError, Problem
+from app.loader.keys import REFERENCES
 from app.loader.reading import read_dataset
 from app.loader.writing import (
     KEY_SOURCES,
     LOAD_LOCK_KEY,
-    REFERENCES,
     ProgressFactory,
     _lock_for_load,
     _StreamingLoad,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -151,7 +152,7 @@ def _conditions(
     return conditions
 
 
-def _technologies(values: list[str], vocab: dict[str, Any]) -> list[str]:
+def _technologies(values: Sequence[str], vocab: dict[str, Any]) -> list[str]:
     chosen = set(values)
     return sorted(
         slug

@@ -12,10 +12,10 @@ import threading
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.http import ClearErrorsRoute, conditional
 from app.db import SessionDep
 from app.exports import metrics_csv, package_zip, projects_csv, projects_geojson, statements_csv
 from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
+from app.http.responses import ClearErrorsRoute, conditional
 from app.queries.cache import current_version
 from app.web.static import static_url
 

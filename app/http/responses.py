@@ -18,9 +18,9 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.api_schemas import ProblemDetail
+from app.http.etag import client_has, etag_of
 from app.queries.cache import MISSING, VersionedCache
 from app.queries.projects import UnknownFilterValue
-from app.web.etag import client_has, etag_of
 
 # Read-only, keyless data: any site may read it from a browser.
 CORS_HEADERS = {

@@ -27,6 +27,13 @@ class FilterModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for info in cls.model_fields.values():
+            info.json_schema_extra = _empty_allowed
+        cls.model_rebuild(force=True)
+
     @model_validator(mode="before")
     @classmethod
     def _drop_empty_values(cls, data: Any) -> Any:
@@ -40,6 +47,28 @@ class FilterModel(BaseModel):
                     continue
             clean[key] = value
         return clean
+
+
+# Keys that describe a parameter rather than the values it takes.
+_ABOUT = {"title", "description", "default", "examples"}
+
+
+def _empty_allowed(schema: dict[str, Any]) -> None:
+    """Say in the OpenAPI schema what the parser does: an empty value is accepted (as no value),
+    so clients and schema-driven fuzzers know `?page=` is not an error."""
+    target = schema["items"] if schema.get("type") == "array" else schema
+    values = {key: value for key, value in target.items() if key not in _ABOUT}
+    if _accepts_empty(values):
+        return
+    for key in values:
+        del target[key]
+    target["anyOf"] = [values, {"type": "string", "maxLength": 0}]
+
+
+def _accepts_empty(schema: dict[str, Any]) -> bool:
+    if "anyOf" in schema:
+        return any(_accepts_empty(choice) for choice in schema["anyOf"])
+    return schema.get("type") == "string" and not {"minLength", "pattern", "enum"} & set(schema)
 
 
 def _without_empties(value: Any) -> Any:

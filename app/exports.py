@@ -26,7 +26,9 @@ from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import MetricFilter, StatementFilter, StatementOut
+from app.api_schemas import StatementOut
+from app.metrics.filter import MetricFilter
+from app.projects.filter import ProjectFilter
 from app.queries.detail import (
     STATEMENT_ORDER,
     metric_conditions,
@@ -34,7 +36,7 @@ from app.queries.detail import (
     statements_by_slug,
 )
 from app.queries.projects import matching_projects_query
-from app.schemas import ProjectFilter
+from app.statements.filter import StatementFilter
 
 PACKAGE_NAME = "green-bri-tracker"
 # The repository's licence (pyproject.toml); quoted statements remain their publishers' text.

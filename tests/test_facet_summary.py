@@ -9,11 +9,9 @@ SQLite and, with BRI_TEST_DATABASE_URL, on PostgreSQL.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,36 +20,26 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import models as m
-from app.config import PROJECT_ROOT
 from app.loader import load_paths
+from app.projects.filter import ProjectFilter
 from app.queries import cache
 from app.queries.projects import all_matching_slugs, facet_counts, list_projects, slugify
-from app.schemas import ProjectFilter
-from tests.conftest import SEED_DIR
+from tests.helpers import SEED_DIR, bench_generator, fresh_database_url, settings_for
 
 FACETS = ("sector", "country", "region", "status", "kind", "verdict")
 COMBINATIONS = 250
-
-
-def _generate(projects: int, out: Path) -> None:
-    spec = importlib.util.spec_from_file_location("gen", PROJECT_ROOT / "bench/generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(projects, out)
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     from app.db import build_engine
     from app.migrate import upgrade
-    from tests.conftest import fresh_database_url, settings_for
 
     tmp = tmp_path_factory.mktemp("summary")
     engine = build_engine(settings_for(fresh_database_url(tmp, "summary")))
     upgrade(engine)
     load_paths(engine, [SEED_DIR])
-    _generate(600, tmp / "generated")
+    bench_generator().generate(600, tmp / "generated")
     load_paths(engine, [tmp / "generated"])
     cache.clear()
     yield engine

@@ -11,7 +11,7 @@ from app.db import build_engine
 from app.migrate import downgrade, upgrade
 from app.models import metadata
 from app.queries.search import is_index_object
-from tests.conftest import settings_for
+from tests.helpers import settings_for
 
 
 def test_upgrade_to_head_matches_models(db_url: str) -> None:

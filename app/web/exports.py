@@ -10,17 +10,15 @@ import hashlib
 import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from sqlalchemy import Select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.api.http import CACHE_CONTROL, CORS_HEADERS, ClearErrorsRoute, conditional
-from app.api_schemas import MetricFilter, StatementFilter
 from app.db import SessionDep
 from app.exports import (
     metrics_csv_chunks,
@@ -32,9 +30,10 @@ from app.exports import (
     statements_csv_chunks,
     statements_query,
 )
+from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
+from app.http.etag import client_has
+from app.http.responses import CACHE_CONTROL, CORS_HEADERS, ClearErrorsRoute, conditional
 from app.queries.cache import current_version
-from app.schemas import ProjectFilter
-from app.web.etag import client_has
 from app.web.static import static_url
 
 router = APIRouter(include_in_schema=False, route_class=ClearErrorsRoute)
@@ -131,9 +130,7 @@ async def _closing(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
 
 
 @router.get("/projects.csv")
-def projects_csv_download(
-    request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
-) -> Response:
+def projects_csv_download(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """Every project matching the catalogue filter (all pages), as UTF-8 CSV."""
     build = partial(projects_query, filters=filters)
     return _stream(request, session, build, projects_csv_chunks, CSV, "projects.csv")
@@ -141,7 +138,7 @@ def projects_csv_download(
 
 @router.get("/projects.geojson")
 def projects_geojson_download(
-    request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
+    request: Request, session: SessionDep, filters: ProjectQuery
 ) -> Response:
     """Projects matching the filter that have sourced coordinates, as a FeatureCollection."""
     build = partial(projects_query, filters=filters)
@@ -149,9 +146,7 @@ def projects_geojson_download(
 
 
 @router.get("/metrics.csv")
-def metrics_csv_download(
-    request: Request, session: SessionDep, filters: Annotated[MetricFilter, Query()]
-) -> Response:
+def metrics_csv_download(request: Request, session: SessionDep, filters: MetricQuery) -> Response:
     """Every metric matching the filter, with basis and source, as UTF-8 CSV."""
     build = partial(metrics_query, filters=filters)
     return _stream(request, session, build, metrics_csv_chunks, CSV, "metrics.csv")
@@ -159,7 +154,7 @@ def metrics_csv_download(
 
 @router.get("/statements.csv")
 def statements_csv_download(
-    request: Request, session: SessionDep, filters: Annotated[StatementFilter, Query()]
+    request: Request, session: SessionDep, filters: StatementQuery
 ) -> Response:
     """Every statement matching the filter, with speaker and source, as UTF-8 CSV."""
     build = partial(statements_query, filters=filters)

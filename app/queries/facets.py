@@ -19,6 +19,7 @@ and those counts replace the profiles' weights.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app import models as m
-from app.queries.cache import cached
+from app.queries.cache import cached, current_version
 
 P = m.Project.__table__  # type: ignore[attr-defined]
 FP = m.FacetProfile.__table__  # type: ignore[attr-defined]
@@ -163,8 +164,21 @@ def _pairs(sets: list[list[str]]) -> _Pairs:
     return _Pairs(np.array(profile, dtype=np.int64), codes, labels)
 
 
-@cached("facet-index")
+_building = threading.Lock()
+
+
 def facet_index(session: Session) -> FacetIndex:
+    """The summary of the session's dataset version, built by one thread at a time: on a
+    fresh server a burst of first requests waits for one build instead of each making its
+    own. The session's connection is checked out (by reading the version) before the lock is
+    taken, so the builder never waits for a pooled connection that a waiter holds (issue 11)."""
+    current_version(session)
+    with _building:
+        return _facet_index(session)
+
+
+@cached("facet-index")
+def _facet_index(session: Session) -> FacetIndex:
     """Read `facet_profile` once per dataset version (tens of milliseconds at 100k projects)."""
     from app.queries.projects import vocabulary
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import random
 import re
 import sqlite3
@@ -209,10 +210,32 @@ def url_sets(db: str, seed: int = 11) -> dict[str, list[tuple[str, str]]]:
 # ---------------------------------------------------------------- running
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (from /proc)."""
+    from bench.run import _tree_pids
+
+    total = 0.0
+    for each in _tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def wrk_paths(
-    wrk_bin: str, port: int, paths: list[tuple[str, str]], connections: int, seconds: int
+    wrk_bin: str,
+    port: int,
+    paths: list[tuple[str, str]],
+    connections: int,
+    seconds: int,
+    pid: int | None = None,
 ) -> dict[str, Any]:
-    """Drive `paths` (each once, in order, split over wrk's threads) for `seconds`."""
+    """Drive `paths` (each once, in order, split over wrk's threads) for `seconds`. With the
+    server's `pid`, also its CPU time per request: on a shared machine the wall-clock figures
+    include waiting for a core, the CPU time does not."""
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     threads = min(2, connections)
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "paths.tsv"
@@ -227,6 +250,10 @@ def wrk_paths(
     if not match:
         raise SystemExit(f"wrk printed no result:\n{output}")
     run = json.loads(match.group(1))
+    if pid and run["requests"]:
+        run["cpu_ms_per_request"] = round(
+            (cpu_seconds(pid) - cpu_before) * 1000 / run["requests"], 2
+        )
     run["rps"] = round(run["requests"] / (run["duration_us"] / 1e6), 1)
     run["non_2xx"] = run.pop("status")
     run["socket_errors"] = run["connect"] + run["read"] + run["write"] + run["timeout"]
@@ -300,10 +327,10 @@ def metrics_sql(db: str) -> str:
     """The SQL /metrics.csv runs without filters, as text for the sqlite3 shell."""
     from sqlmodel import Session
 
-    from app.api_schemas import MetricFilter
     from app.config import Settings
     from app.db import build_engine
     from app.exports import metrics_query
+    from app.metrics.filter import MetricFilter
 
     engine = build_engine(Settings(database_url=f"sqlite:///{db}"), create_dir=False)
     with Session(engine) as session:
@@ -327,9 +354,12 @@ def distinct_run(
     app = serve_app(db)
     try:
         warm_up(app.port)
-        result["first_page"] = wrk_paths(wrk_bin, app.port, urls["first"], 1, FIRST_PAGE_SECONDS)
+        pid = app.proc.pid
+        result["first_page"] = wrk_paths(
+            wrk_bin, app.port, urls["first"], 1, FIRST_PAGE_SECONDS, pid
+        )
         print(f"    first page, 1 conn: {_line(result['first_page'])}", flush=True)
-        result["app"] = wrk_paths(wrk_bin, app.port, urls["mix"], CONNECTIONS, MIX_SECONDS)
+        result["app"] = wrk_paths(wrk_bin, app.port, urls["mix"], CONNECTIONS, MIX_SECONDS, pid)
         print(f"    app, {CONNECTIONS} conn:      {_line(result['app'])}", flush=True)
         result["pool_timeouts"] = pool_timeouts(app.log)
         if export:
@@ -341,7 +371,7 @@ def distinct_run(
     ds = serve_datasette(db)
     try:
         result["datasette"] = wrk_paths(wrk_bin, ds.port, urls["datasette"], CONNECTIONS,
-                                        MIX_SECONDS)  # fmt: skip
+                                        MIX_SECONDS, ds.proc.pid)  # fmt: skip
         print(f"    datasette, {CONNECTIONS} conn: {_line(result['datasette'])}", flush=True)
     finally:
         ds.stop()
@@ -350,6 +380,7 @@ def distinct_run(
 
 def _line(run: dict[str, Any]) -> str:
     return (f"{run['rps']:.1f} req/s, p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, "
+            f"CPU {run.get('cpu_ms_per_request', '-')} ms/request, "
             f"non-2xx {run['non_2xx']}, socket errors {run['socket_errors']}")  # fmt: skip
 
 

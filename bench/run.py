@@ -106,6 +106,20 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[fl
     return elapsed, peak_kb // 1024, output
 
 
+def _tree_pids(pid: int) -> list[int]:
+    """`pid` and all its descendants (uvicorn's workers, the loader's helper)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        stack.extend(int(child) for child in children)
+    return found
+
+
 def _tree_rss_kb(pid: int) -> int:
     """Resident memory of `pid` and all its descendants, in kB (0 once it has exited)."""
     total, stack = 0, [pid]
@@ -538,8 +552,9 @@ def bench_postgres(wrk_bin: str) -> dict[str, Any]:
     app = serve_app(PG_URL, workers=2)
     try:
         warm_up(app.port)
-        result["first_page"] = wrk_paths(wrk_bin, app.port, urls["first"], 1, 10)
-        result["app"] = wrk_paths(wrk_bin, app.port, urls["mix"], CONNECTIONS, MIX_SECONDS)
+        pid = app.proc.pid
+        result["first_page"] = wrk_paths(wrk_bin, app.port, urls["first"], 1, 10, pid)
+        result["app"] = wrk_paths(wrk_bin, app.port, urls["mix"], CONNECTIONS, MIX_SECONDS, pid)
         log = app.log.read_text(errors="replace")
         result["pool_timeouts"] = log.count("database pool exhausted")
     finally:
@@ -553,7 +568,8 @@ def distinct_table(results: dict[str, Any]) -> str:
     """The distinct-URL runs: every URL once, fresh server, Datasette in the same run."""
     lines = [
         f"{'distinct URLs':<26} {'size':>5} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'x ds':>6} {'non-2xx':>7} {'sock err':>8} {'pool t/o':>8} {'requests':>8}"
+        f"{'x ds':>6} {'non-2xx':>7} {'sock err':>8} {'pool t/o':>8} {'requests':>8} "
+        f"{'CPU ms/req':>10}"
     ]
 
     def row(name: str, size: str, run: dict[str, Any], ref: float | None, pool: Any) -> str:
@@ -561,7 +577,7 @@ def distinct_table(results: dict[str, Any]) -> str:
         return (
             f"{name:<26} {size:>5} {run['rps']:>7.1f} {run['p50_ms']:>8.2f} "
             f"{run['p99_ms']:>8.2f} {x:>6} {run['non_2xx']:>7} {run['socket_errors']:>8} "
-            f"{pool:>8} {run['requests']:>8}"
+            f"{pool:>8} {run['requests']:>8} {run.get('cpu_ms_per_request', '-'):>10}"
         )
 
     for size, r in results.items():

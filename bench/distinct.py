@@ -278,10 +278,13 @@ def warm_up(port: int) -> None:
 def export_timing(port: int, pid: int, db: str, sqlite3_bin: str) -> dict[str, Any]:
     """GET /metrics.csv (every metric) with the server's RSS sampled every 20 ms, against
     `sqlite3 -csv` writing the rows of the same query."""
+    import resource
+
     from bench.run import _tree_rss_kb
 
     before = _tree_rss_kb(pid)
     peak = before
+    cpu_before = cpu_seconds(pid)
     done = threading.Event()
 
     def sample() -> None:
@@ -301,14 +304,18 @@ def export_timing(port: int, pid: int, db: str, sqlite3_bin: str) -> dict[str, A
         lines += chunk.count(b"\n")
         size += len(chunk)
     app_seconds = time.perf_counter() - start
+    app_cpu = cpu_seconds(pid) - cpu_before
     done.set()
     sampler.join()
     conn.close()
     sql = metrics_sql(db)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     reference = subprocess.run([sqlite3_bin, "-csv", "-header", db, sql], capture_output=True,
                                check=True)  # fmt: skip
     sqlite_seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sqlite_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     return {
         "status": response.status,
         "rows": lines - 1,
@@ -317,6 +324,9 @@ def export_timing(port: int, pid: int, db: str, sqlite3_bin: str) -> dict[str, A
         "seconds": round(app_seconds, 2),
         "sqlite3_seconds": round(sqlite_seconds, 2),
         "ratio": round(app_seconds / sqlite_seconds, 2) if sqlite_seconds else None,
+        "server_cpu_seconds": round(app_cpu, 2),
+        "sqlite3_cpu_seconds": round(sqlite_cpu, 2),
+        "cpu_ratio": round(app_cpu / sqlite_cpu, 2) if sqlite_cpu else None,
         "rss_before_mb": round(before / 1024, 1),
         "rss_peak_mb": round(peak / 1024, 1),
         "rss_growth_mb": round((peak - before) / 1024, 1),
@@ -384,8 +394,24 @@ def _line(run: dict[str, Any]) -> str:
             f"non-2xx {run['non_2xx']}, socket errors {run['socket_errors']}")  # fmt: skip
 
 
+def export_only(db: str, sqlite3_bin: str) -> dict[str, Any]:
+    """`python bench/distinct.py DB --export`: only the /metrics.csv timing, fresh server."""
+    from bench.run import serve_app
+
+    app = serve_app(db)
+    try:
+        warm_up(app.port)
+        return export_timing(app.port, app.proc.pid, db, sqlite3_bin)
+    finally:
+        app.stop()
+
+
 if __name__ == "__main__":
     from bench.run import ensure_tool, serve_app, serve_datasette
+
+    if "--export" in sys.argv:
+        print(json.dumps(export_only(sys.argv[1], ensure_tool("sqlite3", "sqlite3")), indent=2))
+        raise SystemExit
 
     tools = ensure_tool("wrk", "wrk"), ensure_tool("sqlite3", "sqlite3")
     figures = distinct_run(sys.argv[1], *tools, serve_app, serve_datasette)

@@ -599,7 +599,9 @@ def distinct_table(results: dict[str, Any]) -> str:
             lines.append(
                 f"export {size} /metrics.csv: {export['rows']} rows ({export['bytes']} B) in "
                 f"{export['seconds']} s, sqlite3 -csv {export['sqlite3_seconds']} s "
-                f"(x{export['ratio']}); server RSS {export['rss_before_mb']} -> peak "
+                f"(x{export['ratio']}; CPU {export.get('server_cpu_seconds', '-')} s against "
+                f"{export.get('sqlite3_cpu_seconds', '-')} s, x{export.get('cpu_ratio', '-')}); "
+                f"server RSS {export['rss_before_mb']} -> peak "
                 f"{export['rss_peak_mb']} MB (+{export['rss_growth_mb']} MB)"
             )
     if "100k" in results and "1m" in results:

@@ -12,7 +12,8 @@ distinct-URL run against PostgreSQL with two workers.
 
 Environment knobs: BENCH_SIZES=1k,100k (add 1m for the distinct-URL run at a million
 projects: generate, load, run)  BENCH_DURATION=8 (seconds at 16 connections)
-BENCH_SINGLE_DURATION=4  BENCH_SKIP_LOAD=1 or =100k,pg (reuse bench/data/<size>.db and the
+BENCH_SINGLE_DURATION=4  BENCH_MERGE=1 (add this run's sizes to latest.json)
+BENCH_SKIP_LOAD=1 or =100k,pg (reuse bench/data/<size>.db and the
 PostgreSQL database when present)  BENCH_PG=0 (skip PostgreSQL)  BENCH_PG_URL=postgresql+psycopg://
 postgres@127.0.0.1:5432/bri_bench11_100k  BENCH_ONE_URL=0 (distinct-URL runs only).
 """
@@ -763,6 +764,9 @@ def main() -> None:
     results: dict[str, Any] = {label: bench_size(label, wrk_bin, sqlite3) for label in labels}
     if os.environ.get("BENCH_PG", "1") != "0":
         results["postgres"] = bench_postgres(wrk_bin)
+    if os.environ.get("BENCH_MERGE") == "1" and (RESULTS / "latest.json").exists():
+        # Add this run's sizes to the last report (e.g. BENCH_SIZES=1m after a full run).
+        results = {**json.loads((RESULTS / "latest.json").read_text())["results"], **results}
     checks = budgets(results)
     report = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -25,13 +25,15 @@ from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import MetricOut, StatementOut
 from app.filtering import PER_PAGE_MAX
 from app.metrics.filter import MetricFilter
+from app.metrics.model import MetricOut
+from app.metrics.queries import list_metrics
+from app.projects.catalogue import all_matching_slugs
 from app.projects.filter import ProjectFilter
-from app.queries.detail import list_metrics, list_statements
-from app.queries.projects import all_matching_slugs
 from app.statements.filter import StatementFilter
+from app.statements.model import StatementOut
+from app.statements.queries import list_statements
 
 PACKAGE_NAME = "green-bri-tracker"
 # The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
@@ -375,11 +377,11 @@ def _metric_row(metric: MetricOut) -> list[Any]:
 
 def metrics_csv(session: Session, filters: MetricFilter) -> str:
     """Every metric matching the filter (all pages) with its source, as CSV."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
     rows: list[list[Any]] = []
     page = 1
     while True:
-        result = list_metrics(session, **query, page=page, per_page=PER_PAGE_MAX)
+        chunk = filters.model_copy(update={"page": page, "per_page": PER_PAGE_MAX})
+        result = list_metrics(session, filters=chunk)
         rows += [_metric_row(item) for item in result.items]
         if page * PER_PAGE_MAX >= result.total:
             break
@@ -432,11 +434,11 @@ def _statement_row(s: StatementOut) -> list[Any]:
 
 def statements_csv(session: Session, filters: StatementFilter) -> str:
     """Every statement matching the filter (all pages), newest first, as CSV."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
     rows: list[list[Any]] = []
     page = 1
     while True:
-        result = list_statements(session, **query, page=page, per_page=PER_PAGE_MAX)
+        chunk = filters.model_copy(update={"page": page, "per_page": PER_PAGE_MAX})
+        result = list_statements(session, filters=chunk)
         rows += [_statement_row(item) for item in result.items]
         if page * PER_PAGE_MAX >= result.total:
             break

@@ -11,15 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from app.api_schemas import (
-    CountryDetail,
-    CountrySummary,
-    MetricPage,
-    ProjectDetail,
-    SectorDetail,
-    SectorSummary,
-    StatementPage,
-)
 from app.db import SessionDep
 from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
 from app.http.responses import (
@@ -31,9 +22,25 @@ from app.http.responses import (
     json_response,
     problem,
 )
-from app.queries import detail
-from app.queries.projects import list_projects
-from app.schemas import Page, ProjectSummary
+from app.listing import Page
+from app.metrics.model import MetricPage
+from app.metrics.queries import list_metrics
+from app.places.model import CountrySummary, SectorSummary
+from app.places.queries import (
+    CountryDetail,
+    SectorDetail,
+    country_detail,
+    find_country,
+    list_countries,
+    list_sectors,
+    sector_detail,
+    sector_summaries,
+)
+from app.projects.catalogue import list_projects
+from app.projects.detail import ProjectDetail, project_record
+from app.projects.model import ProjectSummary
+from app.statements.model import StatementPage
+from app.statements.queries import list_statements
 
 router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ClearErrorsRoute)
 
@@ -65,7 +72,7 @@ def projects(request: Request, session: SessionDep, filters: ProjectQuery) -> Re
 @cached_json
 def project(request: Request, session: SessionDep, slug: Slug) -> Response:
     """A project with its countries, parties, metrics, statements and every source cited."""
-    found = detail.project_record(session, slug=slug)
+    found = project_record(session, slug=slug)
     if found is None:
         return problem(404, f"unknown project {slug!r}")
     return json_response(request, found)
@@ -79,8 +86,7 @@ def project(request: Request, session: SessionDep, slug: Slug) -> Response:
 )
 def metrics(request: Request, session: SessionDep, filters: MetricQuery) -> Response:
     """Metrics (emission savings, generation, freight, ...) with basis and source."""
-    page = detail.list_metrics(session, **filters.model_dump(mode="json"))
-    return json_response(request, page)
+    return json_response(request, list_metrics(session, filters=filters))
 
 
 @router.get(
@@ -91,8 +97,7 @@ def metrics(request: Request, session: SessionDep, filters: MetricQuery) -> Resp
 )
 def statements(request: Request, session: SessionDep, filters: StatementQuery) -> Response:
     """Statements, newest first, filterable by organisation, project and sector."""
-    page = detail.list_statements(session, **filters.model_dump(mode="json"))
-    return json_response(request, page)
+    return json_response(request, list_statements(session, filters=filters))
 
 
 @router.get(
@@ -103,7 +108,7 @@ def statements(request: Request, session: SessionDep, filters: StatementQuery) -
 )
 def countries(request: Request, session: SessionDep) -> Response:
     """Countries that have projects, with UN M49 region and project count."""
-    return json_response(request, detail.list_countries(session))
+    return json_response(request, list_countries(session))
 
 
 @router.get(
@@ -118,10 +123,10 @@ def country(
     iso3: Annotated[str, Path(max_length=3, description="ISO 3166-1 alpha-3 code")],
 ) -> Response:
     """A country (by ISO3, any case) with its projects and projects per sector."""
-    found = detail.country_detail(session, iso3=iso3)
+    found = find_country(session, iso3=iso3)
     if found is None:
         return problem(404, f"unknown country {iso3!r}; use an ISO 3166-1 alpha-3 code")
-    return json_response(request, found)
+    return json_response(request, country_detail(session, country=found))
 
 
 @router.get(
@@ -132,7 +137,7 @@ def country(
 )
 def sectors(request: Request, session: SessionDep) -> Response:
     """Sectors, each with its technologies, and their project counts."""
-    return json_response(request, detail.list_sectors(session))
+    return json_response(request, list_sectors(session))
 
 
 @router.get(
@@ -143,10 +148,10 @@ def sectors(request: Request, session: SessionDep) -> Response:
 )
 def sector(request: Request, session: SessionDep, slug: Slug) -> Response:
     """A sector or technology with its technologies, projects and latest statements."""
-    found = detail.sector_detail(session, slug=slug)
+    found = sector_summaries(session).get(slug)
     if found is None:
         return problem(404, f"unknown sector {slug!r}; use a sector or technology slug")
-    return json_response(request, found)
+    return json_response(request, sector_detail(session, sector=found))
 
 
 @router.options("/{path:path}", include_in_schema=False)

@@ -14,13 +14,19 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.api_schemas import ProblemDetail
+from app.filtering import UnknownFilterValue
 from app.http.etag import client_has, etag_of
 from app.queries.cache import MISSING, VersionedCache
-from app.queries.projects import UnknownFilterValue
+
+
+class ProblemDetail(BaseModel):
+    """An error: what was wrong with the request."""
+
+    detail: str = Field(description="What was wrong, in words")
+
 
 # Read-only, keyless data: any site may read it from a browser.
 CORS_HEADERS = {

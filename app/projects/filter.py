@@ -7,7 +7,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from app.filtering import PAGE_MAX, PER_PAGE_MAX, Q_MAX_LENGTH, CountryCodes, FilterModel
-from app.models import ProjectKind, ProjectStatus, Verdict
+from app.models import Verdict
+from app.projects.model import ProjectKind, ProjectStatus
 
 LIST_FIELDS = ("sector", "country", "region", "status", "kind", "verdict")
 

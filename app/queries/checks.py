@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -226,18 +226,16 @@ def _views(session: Session, rows: list[Any]) -> list[CheckView]:
 
 
 @cached("checks.all")
-def _all_checks(session: Session) -> list[CheckView]:
+def all_checks(session: Session) -> list[CheckView]:
+    """Every stored claim check, ordered by project, claim and reading."""
     rows = list(session.connection().execute(_query()))
     return _views(session, rows)
 
 
-def all_checks(session: Session) -> list[CheckView]:
-    """Every stored claim check, ordered by project, claim and reading."""
-    return _all_checks(session)
-
-
 @cached("checks.project")
-def _project_checks(session: Session, slug: str) -> ProjectChecks:
+def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
+    """The checks of one project's claims; for a project with no CO2 claim, also the range its
+    generation and grid factor imply (shown without a verdict)."""
     rows = list(session.connection().execute(_query().where(CC.c.project_slug == slug)))
     checks = _views(session, rows)
     result = ProjectChecks(project_slug=slug, checks=checks)
@@ -262,7 +260,53 @@ def _project_checks(session: Session, slug: str) -> ProjectChecks:
     return result
 
 
-def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
-    """The checks of one project's claims; for a project with no CO2 claim, also the range its
-    generation and grid factor imply (shown without a verdict)."""
-    return _project_checks(session, slug)
+# ---------------------------------------------------------------- claim checks
+# The view models above, documented for the API: the descriptions below fill the fields that
+# have none there, so /docs explains every field.
+
+CHECK_FIELD_DOCS = {
+    "project_slug": "Slug of the project the claim is about",
+    "project_name": "Name of the project",
+    "check_label": "What the check computes, in words",
+    "verdict": "consistent, above_range, below_range or not_checkable",
+    "expected_low": "Low end of the range the sourced inputs imply",
+    "expected_high": "High end of the range the sourced inputs imply",
+    "expected_unit": "Unit of the expected range (e.g. t/yr)",
+    "claim_kind": "Kind of the claimed figure (emissions_avoided, ...)",
+    "claim_value": "The claimed value as stated",
+    "claim_value_high": "Upper end of a claimed range",
+    "claim_qualifier": "exact, about, over, under or up_to, as worded",
+    "claim_period": "annual, cumulative, one_off or unspecified",
+    "claim_baseline": "What the claim says the saving is measured against",
+    "claim_scope": "operational, lifecycle, direct or unspecified",
+    "claimant": "Who made the claim, as text",
+    "stated_on": "Date the claim was made",
+    "source_slug": "Source of the claim",
+    "source_title": "Title of the claim's source",
+    "source_url": "Address of the claim's source",
+    "inputs": "Every input of the computation with its value, unit and source",
+    "low": "Low end of the expected range",
+    "high": "High end of the expected range",
+    "unit": "Unit of the range",
+    "note": "What the range is and why there is no verdict",
+    "arithmetic": "The computation, line by line",
+}
+
+
+def _describe(schema: dict[str, Any]) -> None:
+    for name, spec in schema.get("properties", {}).items():
+        if not spec.get("description") and name in CHECK_FIELD_DOCS:
+            spec["description"] = CHECK_FIELD_DOCS[name]
+
+
+class ClaimCheckOut(CheckView):
+    """One emission claim checked under one reading of its wording, with the arithmetic and the
+    source of every input."""
+
+    model_config = ConfigDict(json_schema_extra=_describe)
+
+
+class ExpectedRangeOut(ExpectedOnly):
+    """The range a project's activity data imply when it has no claim to compare with."""
+
+    model_config = ConfigDict(json_schema_extra=_describe)

@@ -14,15 +14,20 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from app import charts
-from app.api_schemas import MetricOut, ProjectDetail
 from app.charts_checks import axis_labels, claimed_vs_expected_figure
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
+from app.filtering import UnknownFilterValue
 from app.http.deps import ProjectQuery, StatementQuery
+from app.metrics.model import MetricOut
+from app.places.queries import country_detail, find_country, sector_detail, sector_summaries
+from app.places.vocabulary import vocabulary
+from app.projects.catalogue import list_projects, top_claims
+from app.projects.detail import ProjectDetail, project_record
 from app.projects.filter import ProjectFilter, SortKey
-from app.queries import detail, stats
-from app.queries.projects import UnknownFilterValue, list_projects, top_claims, vocabulary
+from app.queries import stats
 from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
+from app.statements.queries import latest_statements, list_statements
 from app.web import filters
 from app.web.page_cache import cached_page
 from app.web.templating import render, templates
@@ -78,7 +83,7 @@ def overview(request: Request, session: SessionDep) -> Response:
         ),
         "checks_chart": checks_chart(stats.comparable_checks(session)),
         "map_chart": _overview_map(stats.map_data(session), names),
-        "statements": detail.latest_statements(session, limit=5),
+        "statements": latest_statements(session, limit=5),
         "headline": stats.headline_projects(session),
         "sector_names": names,
     }
@@ -153,7 +158,7 @@ def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> R
 @cached_page
 def project_page(request: Request, session: SessionDep, slug: str) -> Response:
     """One project: facts, location, metrics with verdicts and sources, statements, related."""
-    project = detail.project_record(session, slug=slug)
+    project = project_record(session, slug=slug)
     if project is None:
         return _error(request, 404, "Project not found", f"No project has the slug {slug!r}.")
     names = _sector_names(session)
@@ -195,7 +200,7 @@ def statements(request: Request, session: SessionDep, filters: StatementQuery) -
     """Who said what: statements filtered by organisation, project and sector, a page at a time."""
     statement_filter = filters
     try:
-        page = detail.list_statements(session, **statement_filter.model_dump())
+        page = list_statements(session, filters=statement_filter)
     except UnknownFilterValue as error:
         return _error(request, 422, "Unknown filter value", str(error))
     chosen = statement_filter.model_dump(include=set(STATEMENT_FIELDS))
@@ -208,9 +213,10 @@ def statements(request: Request, session: SessionDep, filters: StatementQuery) -
 @cached_page
 def country_page(request: Request, session: SessionDep, iso3: str) -> Response:
     """A country's projects with a chart of their claimed reductions."""
-    found = detail.country_detail(session, iso3=iso3)
-    if found is None:
+    country = find_country(session, iso3=iso3)
+    if country is None:
         return _error(request, 404, "Country not found", f"No country has the code {iso3!r}.")
+    found = country_detail(session, country=country)
     group = ProjectFilter(country=[found.iso3])
     return _group_page(request, session, {"country": found, "group": found}, group)
 
@@ -219,9 +225,10 @@ def country_page(request: Request, session: SessionDep, iso3: str) -> Response:
 @cached_page
 def sector_page(request: Request, session: SessionDep, slug: str) -> Response:
     """A sector or technology with its projects and a chart of their claimed reductions."""
-    found = detail.sector_detail(session, slug=slug)
-    if found is None:
+    sector = sector_summaries(session).get(slug)
+    if sector is None:
         return _error(request, 404, "Sector not found", f"No sector has the slug {slug!r}.")
+    found = sector_detail(session, sector=sector)
     group = ProjectFilter(sector=[found.slug])
     return _group_page(request, session, {"sector": found, "group": found}, group)
 

@@ -27,7 +27,7 @@ from app import loader
 from app import models as m
 from app.filtering import PER_PAGE_MAX
 from app.metrics.filter import MetricFilter
-from app.metrics.model import MetricOut
+from app.metrics.model import MetricOut, MetricValues
 from app.metrics.queries import list_metrics
 from app.projects.catalogue import all_matching_slugs
 from app.projects.filter import ProjectFilter
@@ -331,34 +331,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# The metric's own fields in its model's order (a field added there is downloaded too), with
+# its project and source spelled out beside them.
 METRIC_COLUMNS = [
-    "slug",
-    "project",
-    "project_name",
-    "kind",
-    "qualifier",
-    "value",
-    "value_high",
-    "unit",
-    "canonical_value",
-    "canonical_value_high",
-    "canonical_unit",
-    "period",
-    "period_start",
-    "period_end",
-    "year",
-    "baseline",
-    "scope",
-    "basis",
-    "claimant",
-    "stated_on",
-    "uncertain",
-    "statement",
-    "source",
-    "source_title",
-    "source_publisher",
-    "source_url",
-    "note",
+    *("slug", "project", "project_name"),
+    *(name for name in MetricValues.model_fields if name != "slug"),
+    *("statement", "source", "source_title", "source_publisher", "source_url"),
 ]
 
 

@@ -68,6 +68,7 @@ def list_countries(session: Session) -> list[CountrySummary]:
     ]
 
 
+@cached("country")
 def find_country(session: Session, *, iso3: str) -> Country | None:
     """A country by ISO3 code (any case), or None."""
     row = session.connection().execute(select(C).where(C.c.iso3 == iso3.upper())).mappings()

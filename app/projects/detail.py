@@ -25,6 +25,7 @@ from app.projects.model import (
     ProjectSource,
     RelatedProject,
 )
+from app.queries.cache import cached
 from app.queries.checks import ClaimCheckOut, ExpectedRangeOut, checks_for_project
 from app.sources.model import SourceOut
 from app.sources.queries import sources_by_slug
@@ -116,6 +117,7 @@ def _countries(session: Session, slug: str) -> list[CountryRef]:
     return [CountryRef.model_validate(r) for r in rows]
 
 
+@cached("project-record")
 def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
     """A project with its countries, parties, metrics, statements and every source cited."""
     conn = session.connection()

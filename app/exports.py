@@ -13,11 +13,11 @@ import io
 import json
 import types
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Protocol, TypeVar, Union, get_args, get_origin
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
@@ -353,18 +353,37 @@ def _metric_row(metric: MetricOut) -> list[Any]:
     return [data[c] for c in METRIC_COLUMNS]
 
 
-def metrics_csv(session: Session, filters: MetricFilter) -> str:
-    """Every metric matching the filter (all pages) with its source, as CSV."""
-    rows: list[list[Any]] = []
+class _Listed(Protocol):
+    """A page of a list query: its items and how many there are in all."""
+
+    @property
+    def items(self) -> Sequence[Any]: ...
+
+    @property
+    def total(self) -> int: ...
+
+
+Filter = TypeVar("Filter", MetricFilter, StatementFilter)
+
+
+def _every_page(
+    session: Session, filters: Filter, list_page: Callable[..., _Listed]
+) -> Iterator[Any]:
+    """Every item a paged list query gives for `filters`, page after page."""
     page = 1
     while True:
         chunk = filters.model_copy(update={"page": page, "per_page": PER_PAGE_MAX})
-        result = list_metrics(session, filters=chunk)
-        rows += [_metric_row(item) for item in result.items]
+        result = list_page(session, filters=chunk)
+        yield from result.items
         if page * PER_PAGE_MAX >= result.total:
-            break
+            return
         page += 1
-    return write_csv(METRIC_COLUMNS, rows)
+
+
+def metrics_csv(session: Session, filters: MetricFilter) -> str:
+    """Every metric matching the filter (all pages) with its source, as CSV."""
+    metrics = _every_page(session, filters, list_metrics)
+    return write_csv(METRIC_COLUMNS, (_metric_row(m) for m in metrics))
 
 
 STATEMENT_COLUMNS = [
@@ -412,13 +431,5 @@ def _statement_row(s: StatementOut) -> list[Any]:
 
 def statements_csv(session: Session, filters: StatementFilter) -> str:
     """Every statement matching the filter (all pages), newest first, as CSV."""
-    rows: list[list[Any]] = []
-    page = 1
-    while True:
-        chunk = filters.model_copy(update={"page": page, "per_page": PER_PAGE_MAX})
-        result = list_statements(session, filters=chunk)
-        rows += [_statement_row(item) for item in result.items]
-        if page * PER_PAGE_MAX >= result.total:
-            break
-        page += 1
-    return write_csv(STATEMENT_COLUMNS, rows)
+    statements = _every_page(session, filters, list_statements)
+    return write_csv(STATEMENT_COLUMNS, (_statement_row(s) for s in statements))

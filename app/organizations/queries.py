@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from app.organizations.model import Organization, OrganizationRef, Person, PersonRef
+from app.queries.lookup import rows_by_slug
 
 O = Organization.__table__  # type: ignore[attr-defined]  # noqa: E741
 PER = Person.__table__  # type: ignore[attr-defined]
@@ -17,23 +17,15 @@ def organizations_by_slug(
     session: Session, slugs: Iterable[str | None]
 ) -> dict[str, OrganizationRef]:
     """The organisations named in `slugs` (None and repeats ignored), by slug."""
-    wanted = sorted({s for s in slugs if s})
-    if not wanted:
-        return {}
-    rows = session.connection().execute(select(O).where(O.c.slug.in_(wanted))).mappings()
     return {
         row["slug"]: OrganizationRef.model_validate({**row, "country": row["country_iso3"]})
-        for row in rows
+        for row in rows_by_slug(session, O, slugs)
     }
 
 
 def people_by_slug(session: Session, slugs: Iterable[str | None]) -> dict[str, PersonRef]:
     """The people named in `slugs` (None and repeats ignored), by slug."""
-    wanted = sorted({s for s in slugs if s})
-    if not wanted:
-        return {}
-    rows = session.connection().execute(select(PER).where(PER.c.slug.in_(wanted))).mappings()
     return {
         row["slug"]: PersonRef.model_validate({**row, "organization": row["organization_slug"]})
-        for row in rows
+        for row in rows_by_slug(session, PER, slugs)
     }

@@ -14,6 +14,8 @@ from sqlmodel import Session
 from app import models as m
 from app.claims import project_expected_power
 from app.queries.cache import cached
+from app.sources.model import SourceOut
+from app.sources.queries import sources_by_slug
 
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 MT = m.Metric.__table__  # type: ignore[attr-defined]
@@ -142,18 +144,7 @@ def _query() -> Any:
     )
 
 
-def _sources(session: Session, slugs: set[str]) -> dict[str, tuple[str, str | None]]:
-    if not slugs:
-        return {}
-    rows = session.connection().execute(
-        select(ST.c.slug, ST.c.title, ST.c.url).where(ST.c.slug.in_(sorted(slugs)))
-    )
-    return {slug: (title, url) for slug, title, url in rows}
-
-
-def _inputs(
-    raw: list[dict[str, Any]], sources: dict[str, tuple[str, str | None]]
-) -> list[CheckInput]:
+def _inputs(raw: list[dict[str, Any]], sources: dict[str, SourceOut]) -> list[CheckInput]:
     inputs = []
     for item in raw:
         detail = ", ".join(
@@ -161,7 +152,7 @@ def _inputs(
         )
         if item.get("range"):
             detail += f"{', ' if detail else ''}own range {item['range']}"
-        title, url = sources.get(item.get("source_slug") or "", (None, None))
+        source = sources.get(item.get("source_slug") or "")
         inputs.append(
             CheckInput(
                 name=item["name"],
@@ -170,8 +161,8 @@ def _inputs(
                 ref=item.get("ref"),
                 detail=detail or None,
                 source_slug=item.get("source_slug"),
-                source_title=title,
-                source_url=url,
+                source_title=source.title if source else None,
+                source_url=source.url if source else None,
             )
         )
     return inputs
@@ -180,7 +171,7 @@ def _inputs(
 def _views(session: Session, rows: list[Any]) -> list[CheckView]:
     explanations = [json.loads(r.explanation_json) for r in rows]
     slugs = {i.get("source_slug") for e in explanations for i in e.get("inputs", [])}
-    sources = _sources(session, {s for s in slugs if s})
+    sources = sources_by_slug(session, slugs)
     views = []
     for row, exp in zip(rows, explanations, strict=True):
         verdict = m.Verdict(row.verdict)
@@ -254,7 +245,7 @@ def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
             unit="t/yr",
             note="Expected avoided CO2 from the project's annual generation and its country's "
             "grid factor; there is no claim to compare it with.",
-            inputs=_inputs(explanation["inputs"], _sources(session, slugs)),
+            inputs=_inputs(explanation["inputs"], sources_by_slug(session, slugs)),
             arithmetic=expected.arithmetic,
         )
     return result

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlmodel import Session
 
+from app.queries.lookup import rows_by_slug
 from app.sources.model import Source, SourceOut
 
 SO = Source.__table__  # type: ignore[attr-defined]
@@ -14,8 +14,4 @@ SO = Source.__table__  # type: ignore[attr-defined]
 
 def sources_by_slug(session: Session, slugs: Iterable[str | None]) -> dict[str, SourceOut]:
     """The sources named in `slugs` (None and repeats ignored), by slug."""
-    wanted = sorted({s for s in slugs if s})
-    if not wanted:
-        return {}
-    rows = session.connection().execute(select(SO).where(SO.c.slug.in_(wanted))).mappings()
-    return {row["slug"]: SourceOut.model_validate(row) for row in rows}
+    return {row["slug"]: SourceOut.model_validate(row) for row in rows_by_slug(session, SO, slugs)}

@@ -39,7 +39,6 @@ CC = ClaimCheck.__table__  # type: ignore[attr-defined]
 PCF = PC.alias("pc_filter")
 CF = C.alias("c_filter")
 
-FACETS = ("sector", "country", "region", "status", "kind", "verdict")
 STATUS_LABELS = {
     "planned": "Planned",
     "under_construction": "Under construction",

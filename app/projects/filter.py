@@ -46,18 +46,6 @@ class ProjectFilter(FilterModel):
     page: int = Field(default=1, ge=1, le=PAGE_MAX, description="Page number, from 1")
     per_page: int = Field(default=50, ge=1, le=PER_PAGE_MAX, description="Rows per page")
 
-    def cache_key(self) -> tuple[object, ...]:
-        """What the matching set depends on (not the order or the page)."""
-        return (
-            self.sector,
-            self.country,
-            self.region,
-            self.status,
-            self.kind,
-            self.verdict,
-            (self.q or "").strip().lower(),
-        )
-
     def query_items(self, **changes: object) -> list[tuple[str, str]]:
         """The filter as query-string pairs (defaults left out), with `changes` applied."""
         data = self.model_dump(mode="json")

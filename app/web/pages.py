@@ -123,11 +123,10 @@ def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") ->
 @cached_response
 def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """The catalogue: facets, sort, pages; htmx gets only the `catalogue` block."""
-    project_filter = filters
-    page = list_projects(session, filters=project_filter)
-    top = top_claims(session, filters=project_filter, limit=TOP_CLAIMS)
+    page = list_projects(session, filters=filters)
+    top = top_claims(session, filters=filters, limit=TOP_CLAIMS)
     names = _sector_names(session)
-    query = urlencode(project_filter.query_items(page=1, sort="name"))
+    query = urlencode(filters.query_items(page=1, sort="name"))
     chart = charts.claims_by_project(
         top.rows,
         sector_names=names,
@@ -137,7 +136,7 @@ def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> R
     )
     context = {
         "page": page,
-        "filter": project_filter,
+        "filter": filters,
         "claims_chart": chart,
         "sort_labels": SORT_LABELS,
         "sector_names": names,
@@ -187,9 +186,8 @@ def _location_rows(project: ProjectDetail) -> list[dict[str, Any]]:
 @cached_response
 def statements(request: Request, session: SessionDep, filters: StatementQuery) -> Response:
     """Who said what: statements filtered by organisation, project and sector, a page at a time."""
-    statement_filter = filters
-    page = list_statements(session, filters=statement_filter)
-    chosen = statement_filter.model_dump(include=set(STATEMENT_FIELDS))
+    page = list_statements(session, filters=filters)
+    chosen = filters.model_dump(include=set(STATEMENT_FIELDS))
     query = [(key, value) for key in STATEMENT_FIELDS for value in chosen[key]]
     context = {"page": page, "query": query}
     return render(request, "statements.html", context, block="statement_results")

@@ -20,7 +20,7 @@ from app.sources.queries import sources_by_slug
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 MT = m.Metric.__table__  # type: ignore[attr-defined]
 PT = m.Project.__table__  # type: ignore[attr-defined]
-ST = m.Source.__table__  # type: ignore[attr-defined]
+SO = m.Source.__table__  # type: ignore[attr-defined]
 RFT = m.ReferenceFactor.__table__  # type: ignore[attr-defined]
 
 VERDICT_LABELS = {
@@ -133,13 +133,13 @@ def _query() -> Any:
             MT.c.claimant,
             MT.c.stated_on,
             MT.c.source_slug,
-            ST.c.slug.label("found_source"),
-            ST.c.title.label("source_title"),
-            ST.c.url.label("source_url"),
+            SO.c.slug.label("found_source"),
+            SO.c.title.label("source_title"),
+            SO.c.url.label("source_url"),
         )
         .join(MT, MT.c.slug == CC.c.metric_slug)
         .join(PT, PT.c.slug == CC.c.project_slug)
-        .outerjoin(ST, ST.c.slug == MT.c.source_slug)
+        .outerjoin(SO, SO.c.slug == MT.c.source_slug)
         .order_by(CC.c.project_slug, CC.c.metric_slug, CC.c.reading)
     )
 

@@ -26,17 +26,14 @@ from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import StatementOut
 from app.metrics.filter import MetricFilter
+from app.metrics.model import MetricValues
+from app.metrics.queries import metric_conditions
+from app.projects.catalogue import matching_projects_query
 from app.projects.filter import ProjectFilter
-from app.queries.detail import (
-    STATEMENT_ORDER,
-    metric_conditions,
-    statement_conditions,
-    statements_by_slug,
-)
-from app.queries.projects import matching_projects_query
 from app.statements.filter import StatementFilter
+from app.statements.model import StatementOut
+from app.statements.queries import STATEMENT_ORDER, statement_conditions, statements_by_slug
 
 PACKAGE_NAME = "green-bri-tracker"
 # The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
@@ -383,34 +380,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# The metric's own fields in its model's order (a field added there is downloaded too), with
+# its project and source spelled out beside them.
 METRIC_COLUMNS = [
-    "slug",
-    "project",
-    "project_name",
-    "kind",
-    "qualifier",
-    "value",
-    "value_high",
-    "unit",
-    "canonical_value",
-    "canonical_value_high",
-    "canonical_unit",
-    "period",
-    "period_start",
-    "period_end",
-    "year",
-    "baseline",
-    "scope",
-    "basis",
-    "claimant",
-    "stated_on",
-    "uncertain",
-    "statement",
-    "source",
-    "source_title",
-    "source_publisher",
-    "source_url",
-    "note",
+    *("slug", "project", "project_name"),
+    *(name for name in MetricValues.model_fields if name != "slug"),
+    *("statement", "source", "source_title", "source_publisher", "source_url"),
 ]
 # The database column behind each CSV column of a metric row.
 _METRIC_SELECT = {
@@ -431,8 +406,7 @@ _METRIC_SELECT = {
 def metrics_query(session: Session, filters: MetricFilter) -> Select[Any]:
     """Every metric matching the filter with its project name and source, in the API's order
     (project, kind, slug: the (project_slug, kind) index); raises on unknown filter values."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    conditions = metric_conditions(session, **query)
+    conditions = metric_conditions(session, filters)
     return (
         select(*(_METRIC_SELECT[c] for c in METRIC_COLUMNS))
         .select_from(
@@ -513,8 +487,7 @@ def _statement_row(s: StatementOut) -> list[Any]:
 
 def statements_query(session: Session, filters: StatementFilter) -> Select[Any]:
     """Slugs of every statement matching the filter, newest first (undated last)."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    conditions = statement_conditions(session, **query)
+    conditions = statement_conditions(session, filters)
     return select(ST.c.slug).where(*conditions).order_by(*STATEMENT_ORDER)
 
 

@@ -7,7 +7,7 @@ import app.models  # noqa: F401  (registers the tables)
 from app.config import get_settings
 from app.db import normalise_url
 from app.models import metadata
-from app.queries.search import is_index_object
+from app.projects.search import is_index_object
 
 
 def include_name(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from app.db import build_engine
 from app.migrate import downgrade, upgrade
 from app.models import metadata
-from app.queries.search import is_index_object
+from app.projects.search import is_index_object
 from tests.helpers import settings_for
 
 

@@ -22,9 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from app.queries.facets import rebuild_facet_profiles
-    from app.queries.projects import sort_index_statements
-    from app.queries.search import create_search_index
+    from app.projects.facets import rebuild_facet_profiles
+    from app.projects.catalogue import sort_index_statements
+    from app.projects.search import create_search_index
 
     op.create_table(
         "facet_profile",
@@ -48,9 +48,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from app.queries.search import drop_search_index
+    from app.projects.search import drop_search_index
 
-    from app.queries.projects import sort_index_statements
+    from app.projects.catalogue import sort_index_statements
 
     conn = op.get_bind()
     drop_search_index(conn)

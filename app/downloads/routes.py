@@ -1,7 +1,9 @@
-"""CSV, GeoJSON and data-package downloads, and the offline API docs at /docs.
+"""CSV, GeoJSON and data-package downloads.
 
-Downloads take the same query parameters as the pages and the API and go through the same
-query code. Errors are `{"detail": "..."}` with a 4xx status, as in the API.
+Downloads take the same query parameters as the pages and the API (app/http/deps.py) and go
+through the same query code. CSV and GeoJSON stream from one ordered query (app/exports.py),
+at most BRI_EXPORT_CONCURRENCY at once per process. Errors are raised and answered by
+app/http/errors.py as `{"detail": "..."}` with a 4xx status, as in the API.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import Select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
@@ -30,13 +32,13 @@ from app.exports import (
     statements_csv_chunks,
     statements_query,
 )
+from app.http.cache import cached_response
 from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
 from app.http.etag import client_has
-from app.http.responses import CACHE_CONTROL, CORS_HEADERS, ClearErrorsRoute, conditional
+from app.http.responses import CACHE_CONTROL, CORS_HEADERS, conditional
 from app.queries.cache import current_version
-from app.web.static import static_url
 
-router = APIRouter(include_in_schema=False, route_class=ClearErrorsRoute)
+router = APIRouter(include_in_schema=False)
 
 CSV = "text/csv; charset=utf-8"
 GEOJSON = "application/geo+json"
@@ -161,53 +163,9 @@ def statements_csv_download(
     return _stream(request, session, build, statements_csv_chunks, CSV, "statements.csv")
 
 
-# The zip is rebuilt only when a load changes the dataset version.
-_package_lock = threading.Lock()
-_package_cache: dict[tuple[int, int], bytes] = {}
-
-
 @router.get(f"/data/{PACKAGE_FILE}")
+@cached_response  # the zip is rebuilt only when a load changes the dataset version
 def data_package_download(request: Request, session: SessionDep) -> Response:
     """The whole dataset as a Frictionless data package (zip of CSVs + datapackage.json)."""
-    key = (id(session.get_bind()), current_version(session))
-    with _package_lock:
-        body = _package_cache.get(key)
-    if body is None:
-        body = package_zip(session.connection())
-        with _package_lock:
-            _package_cache.clear()
-            _package_cache[key] = body
+    body = package_zip(session.connection())
     return conditional(request, body, "application/zip", _attachment(PACKAGE_FILE))
-
-
-DOCS_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Green BRI Tracker API: documentation</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="{css}">
-</head>
-<body>
-<main id="swagger-ui" data-openapi-url="{openapi}"></main>
-<noscript><p>The interactive documentation needs JavaScript. The API description is at
-<a href="{openapi}">{openapi}</a>.</p></noscript>
-<script src="{bundle}"></script>
-<script src="{init}"></script>
-</body>
-</html>
-"""
-
-
-@router.get("/docs")
-def api_docs(request: Request) -> HTMLResponse:
-    """Swagger UI for /openapi.json, served from static/vendor/ (works offline)."""
-    openapi = request.app.openapi_url or "/openapi.json"
-    page = DOCS_PAGE.format(
-        css=static_url("vendor/swagger-ui/swagger-ui.css"),
-        bundle=static_url("vendor/swagger-ui/swagger-ui-bundle.js"),
-        init=static_url("vendor/swagger-ui/bri-docs.js"),
-        openapi=openapi,
-    )
-    return HTMLResponse(page)

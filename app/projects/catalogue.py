@@ -1,39 +1,39 @@
-"""The catalogue query: one filtered SQL statement for the page, grouped counts for the facets.
+"""The catalogue: a page of projects, its facet counts and total, and the top claims.
 
-Totals and facet counts depend only on the filter and the data, so they are cached per process
-and keyed on the dataset version, which every load bumps. A repeated filter costs one indexed
-page query; the catalogue is not rescanned on each request.
+Totals and facet counts are sums over the loader's facet summary (app/projects/facets.py),
+never a scan of the matching rows; rows are found through their facet profile ids, by the
+index the filter's size calls for. Everything is cached per process and keyed on the dataset
+version, which every load bumps.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, literal_column, select
 from sqlmodel import Session
 
-from app import models as m
+from app.listing import FacetValue, Page
+from app.places.vocabulary import (
+    require_countries,
+    require_regions,
+    require_sectors,
+    slugify,
+    vocabulary,
+)
+from app.projects import facets
 from app.projects.filter import ProjectFilter, SortKey
-from app.queries import facets
+from app.projects.model import Project, ProjectCountry, ProjectSummary
+from app.projects.search import SORT_INDEX_PREFIX, text_conditions
 from app.queries.cache import cached
-from app.queries.search import SORT_INDEX_PREFIX, text_conditions
-from app.schemas import FacetValue, Page, ProjectSummary
+from app.queries.checks import VERDICT_LABELS
 
-P = m.Project.__table__  # type: ignore[attr-defined]
-PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
-C = m.Country.__table__  # type: ignore[attr-defined]
-S = m.Sector.__table__  # type: ignore[attr-defined]
-CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
-# Aliases for the filters' EXISTS subqueries: the facet queries join PC and C in the outer
-# query, and unaliased subqueries would correlate to those joins and lose their FROM.
-PCF = PC.alias("pc_filter")
-CF = C.alias("c_filter")
+P = Project.__table__  # type: ignore[attr-defined]
+PC = ProjectCountry.__table__  # type: ignore[attr-defined]
 
-FACETS = ("sector", "country", "region", "status", "kind", "verdict")
 STATUS_LABELS = {
     "planned": "Planned",
     "under_construction": "Under construction",
@@ -42,117 +42,20 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
 }
 KIND_LABELS = {"bri": "BRI project", "reference": "Reference (domestic showcase)"}
-VERDICT_LABELS = {
-    "consistent": "Consistent",
-    "above_range": "Above range",
-    "below_range": "Below range",
-    "not_checkable": "Not checkable",
-}
-
-
-class UnknownFilterValue(ValueError):
-    """A filter names a value the catalogue does not know; pages and API answer 422."""
-
-    def __init__(self, parameter: str, value: str, hint: str = ""):
-        self.parameter = parameter
-        self.value = value
-        message = f"unknown {parameter} {value!r}"
-        super().__init__(message + (f"; {hint}" if hint else ""))
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-# ---------------------------------------------------------------- vocabularies
-
-
-@cached("vocabulary")
-def vocabulary(session: Session) -> dict[str, Any]:
-    """Known filter values and their labels, for validation and facet labels."""
-    conn = session.connection()
-    sectors = conn.execute(
-        select(S.c.slug, S.c.name, S.c.parent_slug).order_by(S.c.position, S.c.name)
-    ).all()
-    countries = conn.execute(select(C.c.iso3, C.c.name, C.c.region, C.c.subregion)).all()
-    regions: dict[str, tuple[str, str]] = {}  # slug -> (name, level)
-    region_of: dict[str, str] = {}  # subregion name -> region name
-    for _iso3, _name, region, subregion in countries:
-        if region:
-            regions[slugify(region)] = (region, "region")
-        if subregion:
-            regions[slugify(subregion)] = (subregion, "subregion")
-            if region:
-                region_of[subregion] = region
-    return {
-        "sectors": {slug: (name, parent) for slug, name, parent in sectors},
-        "countries": {iso3: name for iso3, name, _r, _s in countries},
-        "regions": regions,
-        "region_of": region_of,
-        "countries_regions": {
-            iso3: (region or "", subregion or "") for iso3, _n, region, subregion in countries
-        },
-    }
+# Facet labels of the verdicts: the checks' words, capitalised.
+VERDICT_FACET_LABELS = {str(v): label.capitalize() for v, label in VERDICT_LABELS.items()}
+# What the matching set does not depend on: counts and facets ignore them.
+ORDER_AND_PAGE = ("sort", "page", "per_page")
 
 
 def validate_filter(session: Session, filters: ProjectFilter) -> None:
     """Raise UnknownFilterValue for a sector, country or region the data does not know."""
-    vocab = vocabulary(session)
-    for value in filters.sector:
-        if value not in vocab["sectors"]:
-            raise UnknownFilterValue("sector", value, "use a sector or technology slug")
-    for value in filters.country:
-        if value.upper() not in vocab["countries"]:
-            raise UnknownFilterValue("country", value, "use an ISO 3166-1 alpha-3 code")
-    for value in filters.region:
-        if value not in vocab["regions"]:
-            raise UnknownFilterValue("region", value, "use a UN M49 region slug such as 'asia'")
+    require_sectors(session, filters.sector)
+    require_countries(session, filters.country)
+    require_regions(session, filters.region)
 
 
 # ---------------------------------------------------------------- conditions
-
-
-def _conditions(
-    filters: ProjectFilter, vocab: dict[str, Any], skip: str | None = None, dialect: str = ""
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses for every facet except `skip` (facet counts ignore their own facet)."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.sector and skip != "sector":
-        # One IN over technology slugs (a sector stands for its technologies), so the
-        # (technology_slug, ...) indexes serve the filter and, for one technology, the order.
-        conditions.append(P.c.technology_slug.in_(_technologies(filters.sector, vocab)))
-    if filters.country and skip != "country":
-        codes = [c.upper() for c in filters.country]
-        conditions.append(
-            exists().where(and_(PCF.c.project_slug == P.c.slug, PCF.c.country_iso3.in_(codes)))
-        )
-    if filters.region and skip != "region":
-        names = [vocab["regions"][r][0] for r in filters.region if r in vocab["regions"]]
-        conditions.append(
-            exists().where(
-                and_(
-                    PCF.c.project_slug == P.c.slug,
-                    PCF.c.country_iso3 == CF.c.iso3,
-                    or_(CF.c.region.in_(names), CF.c.subregion.in_(names)),
-                )
-            )
-        )
-    if filters.status and skip != "status":
-        conditions.append(P.c.status.in_([s.value for s in filters.status]))
-    if filters.kind and skip != "kind":
-        conditions.append(P.c.kind.in_([k.value for k in filters.kind]))
-    if filters.verdict and skip != "verdict":
-        conditions.append(
-            exists().where(
-                and_(
-                    CC.c.project_slug == P.c.slug,
-                    CC.c.verdict.in_([v.value for v in filters.verdict]),
-                )
-            )
-        )
-    if filters.q and filters.q.strip():
-        conditions += text_conditions(filters.q, dialect)
-    return conditions
 
 
 def _technologies(values: Sequence[str], vocab: dict[str, Any]) -> list[str]:
@@ -212,48 +115,39 @@ def list_projects(
 def _totals_and_facets(
     session: Session, filters: ProjectFilter, with_facets: bool
 ) -> tuple[int, dict[str, list[FacetValue]]]:
-    counts = facet_counts(session, filters.cache_key()) if with_facets else None
-    total = counts["__total__"] if counts else count_projects(session, filters.cache_key())
+    counts = facet_counts(session, filters=filters) if with_facets else None
+    total = counts["__total__"] if counts else count_projects(session, filters=filters)
     if counts is None:
         return total, {}
     return total, _facet_values(session, filters, counts)
 
 
-def _filter_from_key(key: tuple[Any, ...]) -> ProjectFilter:
-    sector, country, region, status, kind, verdict, q = key
-    return ProjectFilter(
-        sector=list(sector),
-        country=list(country),
-        region=list(region),
-        status=list(status),
-        kind=list(kind),
-        verdict=list(verdict),
-        q=q or None,
-    )
-
-
-def count_projects(session: Session, key: tuple[Any, ...]) -> int:
+@cached("count", ignore=ORDER_AND_PAGE)
+def count_projects(session: Session, *, filters: ProjectFilter) -> int:
     """Projects matching a filter: a sum over the facet summary, not a count of rows."""
-    return int(facet_counts(session, key)["__total__"])
+    return int(facet_counts(session, filters=filters)["__total__"])
 
 
-@cached("facets")
-def facet_counts(session: Session, key: tuple[Any, ...]) -> dict[str, Any]:
+@cached("facets", ignore=ORDER_AND_PAGE)
+def facet_counts(session: Session, *, filters: ProjectFilter) -> dict[str, Any]:
     """Counts per facet value (each facet follows every filter except its own), the total, and
-    the projects with an annual claim; summed from `facet_profile` (app/queries/facets.py)."""
-    filters = _filter_from_key(key)
+    the projects with an annual claim; summed from `facet_profile` (app/projects/facets.py)."""
     vocab = vocabulary(session)
     index = facets.facet_index(session)
     weights = None
     if filters.q and filters.q.strip():
-        weights = _text_matches(session, str(key[-1])).weights(index)
+        weights = _text_matches(session, q=_text_key(filters)).weights(index)
     counts = facets.summary_counts(index, _facet_query(filters, vocab), weights)
     counts["sector"] = facets.sector_totals(counts["technology"], vocab["sectors"])
     return counts
 
 
+def _text_key(filters: ProjectFilter) -> str:
+    return (filters.q or "").strip().lower()
+
+
 @cached("text-matches")
-def _text_matches(session: Session, q: str) -> facets.TextMatches:
+def _text_matches(session: Session, *, q: str) -> facets.TextMatches:
     """The projects a text query matches, found once per query and dataset version."""
     conditions = text_conditions(q, _dialect(session))
     return facets.text_matches(session, facets.facet_index(session), conditions)
@@ -344,7 +238,7 @@ def _facet_values(
         "status": _enum_facet(STATUS_LABELS, counts["status"], {s.value for s in filters.status}),
         "kind": _enum_facet(KIND_LABELS, counts["kind"], {k.value for k in filters.kind}),
         "verdict": _enum_facet(
-            VERDICT_LABELS, counts["verdict"], {v.value for v in filters.verdict}
+            VERDICT_FACET_LABELS, counts["verdict"], {v.value for v in filters.verdict}
         ),
     }
 
@@ -380,7 +274,7 @@ def _row_conditions(
     if facets.is_filtered(query):
         index = facets.facet_index(session)
         ids, excluded = facets.matching_profiles(index, query)
-        total = int(facet_counts(session, filters.cache_key())["__total__"])
+        total = int(facet_counts(session, filters=filters)["__total__"])
         everything = int(index.projects.sum())
         walk = rows_wanted is not None and total * total > rows_wanted * everything
         conditions.append(_profile_condition(ids, excluded, indexed=not (walk or text)))
@@ -397,7 +291,7 @@ def _text_rowids(
 ) -> ColumnElement[bool] | None:
     """SQLite, text query: `rowid IN (...)` of exactly the matching projects when they are
     few (known from the cached text matches), so the page neither searches nor tests again."""
-    matches = _text_matches(session, str(filters.cache_key()[-1]))
+    matches = _text_matches(session, q=_text_key(filters))
     if matches.rowids is None:
         return None
     index = facets.facet_index(session)
@@ -444,58 +338,34 @@ def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]
 
 
 def _summary(row: Any, countries: list[str], vocab: dict[str, Any]) -> ProjectSummary:
-    return ProjectSummary(
-        slug=row["slug"],
-        name=row["name"],
-        local_name=row["local_name"],
-        kind=row["kind"],
-        sector=row["sector_slug"],
-        technology=row["technology_slug"],
-        technology_name=vocab["sectors"].get(
-            row["technology_slug"], (row["technology_slug"], None)
-        )[0],
-        status=row["status"],
-        capacity_value=row["capacity_value"],
-        capacity_unit=row["capacity_unit"],
-        opened_on=row["opened_on"],
-        cost_usd=row["cost_usd"],
-        claimed_tco2_per_year=row["claimed_tco2_per_year"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        location_precision=row["location_precision"],
-        countries=countries,
+    technology = row["technology_slug"]
+    name = vocab["sectors"].get(technology, (technology, None))[0]
+    return ProjectSummary.from_row(row, technology_name=name, countries=countries)
+
+
+@cached("slugs", ignore=("page", "per_page"))
+def all_matching_slugs(
+    session: Session, *, filters: ProjectFilter, limit: int = 100_000
+) -> tuple[str, ...]:
+    """Slugs of every project matching the filter, in sort order (for exports and charts)."""
+    validate_filter(session, filters)
+    statement = (
+        select(P.c.slug)
+        .where(*_row_conditions(session, filters, None))
+        .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
+        .limit(limit)
     )
+    return tuple(row[0] for row in session.connection().execute(statement))
 
 
 def matching_projects_query(session: Session, filters: ProjectFilter) -> Select[Any]:
-    """Every project matching the filter, in its sort order (exports stream this)."""
+    """Every project matching the filter, in its sort order (downloads stream this)."""
     validate_filter(session, filters)
     return (
         select(P)
         .where(*_row_conditions(session, filters, None))
         .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
     )
-
-
-def all_matching_slugs(
-    session: Session, *, filters: ProjectFilter, limit: int = 100_000
-) -> list[str]:
-    """Slugs of every project matching the filter, in sort order (for exports and charts)."""
-    validate_filter(session, filters)
-    return list(_matching_slugs(session, filters.cache_key(), filters.sort, limit))
-
-
-@cached("slugs")
-def _matching_slugs(
-    session: Session, key: tuple[Any, ...], sort: SortKey, limit: int
-) -> tuple[str, ...]:
-    statement = (
-        select(P.c.slug)
-        .where(*_row_conditions(session, _filter_from_key(key), None))
-        .order_by(*SORT_COLUMNS[sort], P.c.slug)
-        .limit(limit)
-    )
-    return tuple(row[0] for row in session.connection().execute(statement))
 
 
 class TopClaims(BaseModel):
@@ -505,22 +375,17 @@ class TopClaims(BaseModel):
     total: int = Field(description="Matching projects that have an annual tonnes claim")
 
 
+@cached("top-claims", ignore=ORDER_AND_PAGE)
 def top_claims(session: Session, *, filters: ProjectFilter, limit: int = 20) -> TopClaims:
     """The `limit` matching projects with the largest annual CO2 claim, largest first, and
     the number of matching projects with such a claim (the chart shows a bounded top list)."""
     validate_filter(session, filters)
-    return _top_claims(session, filters.cache_key(), limit)
-
-
-@cached("top-claims")
-def _top_claims(session: Session, key: tuple[Any, ...], limit: int) -> TopClaims:
-    filters = _filter_from_key(key)
     conditions = [
         *_row_conditions(session, filters, limit),
         P.c.claimed_tco2_per_year.is_not(None),
     ]
     conn = session.connection()
-    total = facet_counts(session, key)["__claimed__"]
+    total = facet_counts(session, filters=filters)["__claimed__"]
     rows = conn.execute(
         select(P.c.slug, P.c.name, P.c.sector_slug, P.c.claimed_tco2_per_year)
         .where(*conditions)

@@ -13,7 +13,7 @@ regions, verdicts) are held as (profile, value) pairs, so a project in two count
 once in the total and once in each country, as the row queries counted it.
 
 Only a text query (`q`) needs the projects themselves: the matching projects (found once per
-query through the text index, `app/queries/search.py`, and cached) are counted per profile,
+query through the text index, `app/projects/search.py`, and cached) are counted per profile,
 and those counts replace the profiles' weights.
 """
 
@@ -93,7 +93,7 @@ def rebuild_facet_profiles(conn: Connection) -> None:
 
 def rebuild_catalogue_summaries(conn: Connection) -> None:
     """Everything the catalogue reads instead of scanning: facet profiles and the text index."""
-    from app.queries.search import rebuild_search_index
+    from app.projects.search import rebuild_search_index
 
     rebuild_facet_profiles(conn)
     rebuild_search_index(conn)
@@ -180,7 +180,7 @@ def facet_index(session: Session) -> FacetIndex:
 @cached("facet-index")
 def _facet_index(session: Session) -> FacetIndex:
     """Read `facet_profile` once per dataset version (tens of milliseconds at 100k projects)."""
-    from app.queries.projects import vocabulary
+    from app.places.vocabulary import vocabulary
 
     rows = session.connection().execute(select(FP).order_by(FP.c.id)).mappings().all()
     countries = vocabulary(session)["countries_regions"]

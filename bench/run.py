@@ -767,7 +767,10 @@ def main() -> None:
         results["postgres"] = bench_postgres(wrk_bin)
     if os.environ.get("BENCH_MERGE") == "1" and (RESULTS / "latest.json").exists():
         # Add this run's sizes to the last report (e.g. BENCH_SIZES=1m after a full run).
-        results = {**json.loads((RESULTS / "latest.json").read_text())["results"], **results}
+        merged = json.loads((RESULTS / "latest.json").read_text())["results"]
+        for size, figures in results.items():
+            merged.setdefault(size, {}).update(figures)
+        results = merged
     checks = budgets(results)
     report = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -768,8 +768,8 @@ def main() -> None:
     if os.environ.get("BENCH_MERGE") == "1" and (RESULTS / "latest.json").exists():
         # Add this run's sizes to the last report (e.g. BENCH_SIZES=1m after a full run).
         merged = json.loads((RESULTS / "latest.json").read_text())["results"]
-        for size, figures in results.items():
-            merged.setdefault(size, {}).update(figures)
+        for size, figures in results.items():  # a figure this run did not take stays
+            merged.setdefault(size, {}).update({k: v for k, v in figures.items() if v})
         results = merged
     checks = budgets(results)
     report = {

@@ -492,8 +492,9 @@ def bench_size(label: str, wrk_bin: str, sqlite3: str) -> dict[str, Any]:
 
         print(f"  distinct URLs {label}:", flush=True)
         result["distinct"] = distinct_run(
-            load["db"], wrk_bin, sqlite3, serve_app, serve_datasette, label in EXPORT_SIZES
-        )
+            str(ROOT / load["db"]), wrk_bin, sqlite3, serve_app, serve_datasette,
+            label in EXPORT_SIZES,
+        )  # fmt: skip
     if label == "1m" or os.environ.get("BENCH_ONE_URL") == "0":
         return result  # the one-URL runs and the .import reference stop at 100k
     reference = sqlite_reference(label, data, sqlite3)

@@ -158,7 +158,7 @@ def check(
     from rich.table import Table
     from sqlmodel import Session
 
-    from app.claims import fmt
+    from app.units import format_number as fmt
     from app.queries.checks import CheckView, all_checks
 
     def cells(c: CheckView) -> tuple[str, ...]:

@@ -330,6 +330,11 @@ class ReferenceFactor(SQLModel, table=True):
     high: float | None = None
     unit: str
     year: int | None = None
+    # direct, well_to_wheel or lifecycle: transport factors are paired like with like.
+    scope: str | None = None
+    # "dataset" (imported by code from a published file) or "hand-entered" (typed from a
+    # table of a publication, with its table reference in the note).
+    origin: str | None = None
     source_slug: str = Field(foreign_key="source.slug")
     note: str | None = Field(default=None, sa_column=Column(Text))
 

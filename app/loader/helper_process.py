@@ -15,7 +15,7 @@ import traceback
 from operator import attrgetter
 from typing import Any, BinaryIO
 
-from app.claims import ChunkRows, Factor, checks_of_chunk
+from app.checks import ChunkRows, Factor, checks_of_chunk
 from app.loader.inputs import CHUNK
 from app.loader.reading import RawDataset, iter_rows
 from app.loader.writing import VIEW_FIELDS, checked_rows, table_builder

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -110,6 +111,8 @@ class FactorIn(InputModel):
     high: float | None = Field(default=None, ge=0)
     unit: str
     year: int | None = Field(default=None, ge=1900, le=2100)
+    scope: Literal["direct", "well_to_wheel", "lifecycle"] | None = None
+    origin: Literal["dataset", "hand-entered"] | None = None
     source: str
     note: str | None = None
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from app.loader.inputs import Problem
 
 if TYPE_CHECKING:
-    from app.claims import ChunkRows, Factor
+    from app.checks import ChunkRows, Factor
 
 # A load starts the helper only when a CSV table has this many rows: below that, the child's
 # start (~1.5 s of imports, ~100 MB) costs more than the overlap saves.

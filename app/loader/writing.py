@@ -15,7 +15,7 @@ from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from app import models as m
-from app.claims import ClaimChecker, refresh_claim_checks
+from app.checks import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
 from app.loader import parallel
 from app.loader.inputs import (
@@ -368,6 +368,8 @@ TABLE_SPECS: dict[str, TableSpec] = {
             "high",
             "unit",
             "year",
+            "scope",
+            "origin",
             "source_slug",
             "note",
         ),
@@ -381,6 +383,8 @@ TABLE_SPECS: dict[str, TableSpec] = {
             f.high,
             f.unit,
             f.year,
+            f.scope,
+            f.origin,
             f.source,
             f.note,
         ),

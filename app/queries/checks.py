@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app import models as m
-from app.claims import project_expected_power
+from app.checks import project_expected_power
 from app.queries.cache import cached
 
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
@@ -89,6 +89,20 @@ class CheckView(BaseModel):
         default_factory=list, description="Readings folded in because they give the same verdict"
     )
     how: str | None = Field(default=None, description="How the expected range was formed")
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Sanity findings (name, severity, text); a blocking one withholds the verdict",
+    )
+    ladder: dict[str, Any] | None = Field(
+        default=None,
+        description="Power claims: the implied factor (t CO2/MWh), the baseline rungs it was "
+        "placed on (each with sources and year) and the verdict text",
+    )
+
+    @property
+    def verdict_text(self) -> str | None:
+        """The sentence naming the baselines a power claim is consistent with."""
+        return (self.ladder or {}).get("verdict_text")
 
 
 class ExpectedOnly(BaseModel):
@@ -220,6 +234,8 @@ def _views(session: Session, rows: list[Any]) -> list[CheckView]:
                 ambiguities=exp.get("ambiguities", []),
                 other_readings=exp.get("other_readings", []),
                 how=exp.get("how"),
+                findings=exp.get("findings", []),
+                ladder=exp.get("ladder"),
             )
         )
     return views

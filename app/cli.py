@@ -158,8 +158,8 @@ def check(
     from rich.table import Table
     from sqlmodel import Session
 
-    from app.units import format_number as fmt
     from app.queries.checks import CheckView, all_checks
+    from app.units import format_number as fmt
 
     def cells(c: CheckView) -> tuple[str, ...]:
         qualifier = (

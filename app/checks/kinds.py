@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.checks.constants import UNSTATED_BASELINES
-from app.checks.ranges import Claim, Factor, Quantity, Range, factor_range, half_unit, quantity_range
+from app.checks.ranges import (
+    Claim,
+    Factor,
+    Quantity,
+    Range,
+    factor_range,
+    half_unit,
+    quantity_range,
+)
 from app.checks.results import (
     CheckResult,
     claim_input,
@@ -19,7 +27,6 @@ from app.checks.results import (
 )
 from app.models import MetricKind, Verdict
 from app.units import format_number as fmt
-
 
 
 def check_power(
@@ -284,5 +291,3 @@ def expected_power(generation: Sequence[Quantity], grid: Sequence[Factor]) -> Ch
     result.inputs = [i for i in result.inputs if i["name"] != "claim"]
     result.arithmetic = result.arithmetic[:-1]
     return result
-
-

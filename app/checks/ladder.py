@@ -104,7 +104,9 @@ class Implied:
 # ---------------------------------------------------------------- the rungs
 
 
-def _rung(key: str, name: str, factors: Sequence[Factor], years: str, note: str | None) -> Rung | None:
+def _rung(
+    key: str, name: str, factors: Sequence[Factor], years: str, note: str | None
+) -> Rung | None:
     rng, _notes = factor_range(factors, UNIT, name)
     if rng is None:
         return None
@@ -139,7 +141,9 @@ def average_years(available: Sequence[int], claim_year: int | None) -> tuple[lis
     if not years:
         return [], None
     if claim_year is None:
-        return years[-2:], f"the claim's year is not known; the latest years, {_years_text(years[-2:])}"
+        return years[
+            -2:
+        ], f"the claim's year is not known; the latest years, {_years_text(years[-2:])}"
     chosen = [y for y in years if y >= claim_year]
     note = None
     if claim_year not in years:
@@ -166,9 +170,7 @@ def build_ladder(
         years, note = average_years([f.year for f in average if f.year is not None], claim_year)
         chosen = [f for f in average if f.year in years] or average
         where = ", ".join(countries)
-        rung = _rung(
-            "grid-average", f"grid average ({where})", chosen, _years_text(years), note
-        )
+        rung = _rung("grid-average", f"grid average ({where})", chosen, _years_text(years), note)
         rungs += [rung] if rung else []
     else:
         notes.append(f"no average grid intensity for {', '.join(countries) or 'the project'}")
@@ -247,7 +249,7 @@ def position(implied: Implied, rung: Rung) -> str:
 
 
 def _times(implied: Implied, rung: Rung) -> str:
-    return f"(×{implied.value / rung.mid:.2f})" if rung.mid > 0 else "(the baseline is zero)"
+    return f"×{implied.value / rung.mid:.1f}" if rung.mid > 0 else "(the baseline is zero)"
 
 
 def verdict_text(implied: Implied, rungs: Sequence[Rung], claim: Claim) -> tuple[str, str]:
@@ -272,7 +274,7 @@ def verdict_text(implied: Implied, rungs: Sequence[Rung], claim: Claim) -> tuple
         including = "coal" if any(r.key == COAL for r in rungs) else f"the {top.name}"
         text = f"exceeds every recognised baseline, including {including}"
         if average is not None:
-            text += f"; the grid average {_times(implied, average)}"
+            text += f"; above the grid average {_times(implied, average)}"
         outcome = "above"
     elif all(p == "below" for _r, p in places):
         text = f"below every recognised baseline, even the {rungs[0].name}"

@@ -118,9 +118,8 @@ def check_power_claim(
         result = not_checkable(
             "power",
             reading,
-            "figures that pass the sanity checks: " + "; ".join(
-                f["name"] for f in sanity.blocking(findings)
-            ),
+            "figures that pass the sanity checks: "
+            + "; ".join(f["name"] for f in sanity.blocking(findings)),
             inputs=inputs,
             arithmetic=lines,
             ambiguities=notes,
@@ -130,8 +129,10 @@ def check_power_claim(
         return result
     outcome, text = verdict_text(implied, rungs, claim)
     lines.append(f"verdict: {text}")
-    if ratio is not None:
-        lines.append(f"implied {fmt(implied.value)} t/MWh ÷ grid average {fmt(average.mid)} = ×{ratio:.2f}")  # type: ignore[union-attr]
+    if ratio is not None and average is not None:
+        lines.append(
+            f"implied {fmt(implied.value)} t/MWh ÷ grid average {fmt(average.mid)} = ×{ratio:.2f}"
+        )
     result = CheckResult(
         "power", reading, OUTCOME_VERDICTS[outcome], expected, ratio, None, inputs, lines, notes
     )

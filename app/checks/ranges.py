@@ -157,7 +157,9 @@ def factor_range(factors: Sequence[Factor], unit: str, what: str) -> tuple[Range
         )
     else:
         how = f"{what}: spread of {len(lows)} sourced factors (none gives its own range)"
-    return widened(Range(min(lows), max(highs), unit, how, min(lows + loose), max(highs + loose))), notes
+    return widened(
+        Range(min(lows), max(highs), unit, how, min(lows + loose), max(highs + loose))
+    ), notes
 
 
 def quantity_range(quantities: Sequence[Quantity], what: str) -> Range:
@@ -177,5 +179,3 @@ def widened(rng: Range) -> Range:
         return rng
     how = rng.how if "rounding" in rng.how else f"{rng.how} (its range is its rounding)"
     return Range(rng.lo, rng.hi, rng.unit, how, rng.lo, rng.hi)
-
-

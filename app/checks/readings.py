@@ -22,7 +22,6 @@ from app.checks.results import CheckResult, claim_input, not_checkable
 from app.models import MetricKind, Period, Verdict
 
 
-
 @dataclass
 class ProjectData:
     """What the checks of one project read: its activity figures, countries and line length."""
@@ -104,9 +103,7 @@ def _withhold_on_blocking(result: CheckResult) -> None:
         return
     result.verdict = Verdict.not_checkable
     result.ratio = None
-    result.missing = "figures that pass the sanity checks: " + "; ".join(
-        f["name"] for f in found
-    )
+    result.missing = "figures that pass the sanity checks: " + "; ".join(f["name"] for f in found)
 
 
 def fold_readings(results: list[CheckResult]) -> list[CheckResult]:
@@ -284,6 +281,7 @@ def _percentage(claim: Claim, project: ProjectData, factors: Sequence[Factor]) -
 def _percentage_arithmetic(claim: Claim, project: ProjectData) -> list[dict[str, object]]:
     """The intensities stated with a percentage (same statement, else same source): the
     project's own (no baseline) and the compared mode's (a baseline)."""
+
     def same(other: Claim) -> bool:
         if claim.statement_slug:
             return other.statement_slug == claim.statement_slug
@@ -332,7 +330,7 @@ def _intensity_magnitude(claim: Claim, chosen: Sequence[Factor]) -> list[dict[st
     if reference is None:
         return []
     value = quantity_range([Quantity(claim.value, claim.unit, claim.unit)], "claim")
-    found = sanity.magnitude(value, reference, what="the stated intensity", against="the sourced factors of that mode")
+    found = sanity.magnitude(
+        value, reference, what="the stated intensity", against="the sourced factors of that mode"
+    )
     return [found] if found else []
-
-

@@ -12,6 +12,7 @@ from app.models import Qualifier, Verdict
 from app.units import UnitMismatch, convert
 from app.units import format_number as fmt
 
+
 @dataclass
 class CheckResult:
     """The outcome of one check under one reading of the claim's wording."""
@@ -137,5 +138,3 @@ def claim_line(claim: Claim, ratio: float | None, expected: Range | None = None)
                 f"{fmt(expected.lo)}–{fmt(expected.hi)}"
             )
     return line
-
-

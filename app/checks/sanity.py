@@ -42,9 +42,7 @@ def _overlaps(low: float, high: float, ref_low: float, ref_high: float) -> bool:
     return low <= ref_high * PLAUSIBLE_SPAN and high >= ref_low / PLAUSIBLE_SPAN
 
 
-def magnitude(
-    value: Range, reference: Range, *, what: str, against: str
-) -> dict[str, Any] | None:
+def magnitude(value: Range, reference: Range, *, what: str, against: str) -> dict[str, Any] | None:
     """A value ~10^3 or ~10^6 off every plausible reference: a likely g/kg, t/kt or kWh/MWh
     slip. None when the value is within a factor of three of the reference, or when no power
     of a thousand brings it there (then it is simply far off, and the verdict says so)."""

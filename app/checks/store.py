@@ -25,7 +25,6 @@ from app.checks.results import CheckResult
 from app.models import MetricKind, Period, Qualifier
 from app.units import convert
 
-
 MT = m.Metric.__table__  # type: ignore[attr-defined]
 PT = m.Project.__table__  # type: ignore[attr-defined]
 PCT = m.ProjectCountry.__table__  # type: ignore[attr-defined]
@@ -238,7 +237,8 @@ class LocalChecker:
 def _claim_from_row(row: Sequence[Any]) -> Claim:
     """A claim from a metric row in METRIC_COLUMNS order."""
     (slug, _project, kind, unit, value, value_high, canonical_unit, qualifier, period,
-     baseline, scope, source_slug, statement_slug, uncertain, stated_on, year, note) = row  # fmt: skip
+     baseline, scope, source_slug, statement_slug, uncertain,
+     stated_on, year, note) = row  # fmt: skip
     return Claim(
         slug=slug,
         kind=_KINDS[kind],
@@ -360,9 +360,7 @@ def project_expected_power(conn: Connection, slug: str) -> CheckResult | None:
     probe = Claim("", MetricKind.emissions_avoided, 0.0, "t", "")
     generation = activity_for(probe, project, MetricKind.generation, Period.annual)
     average = [
-        f
-        for f in factors
-        if f.kind == "grid" and f.mode is None and f.country in project.countries
+        f for f in factors if f.kind == "grid" and f.mode is None and f.country in project.countries
     ]
     years, _note = average_years([f.year for f in average if f.year is not None], None)
     grid = [f for f in average if f.year in years]

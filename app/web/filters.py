@@ -74,4 +74,6 @@ def day(value: Any) -> str:
 
 def install(env: Environment) -> None:
     """Register the filters on the app's Jinja environment."""
-    env.filters.update(figure=format_number, number=number, tonnes=tonnes, usd=usd, label=label, day=day)
+    env.filters.update(
+        figure=format_number, number=number, tonnes=tonnes, usd=usd, label=label, day=day
+    )

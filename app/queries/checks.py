@@ -282,3 +282,64 @@ def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
     """The checks of one project's claims; for a project with no CO2 claim, also the range its
     generation and grid factor imply (shown without a verdict)."""
     return _project_checks(session, slug)
+
+
+class LadderRow(BaseModel):
+    """One power claim placed on its country's baseline ladder (a row of the ladder chart)."""
+
+    project_slug: str
+    project_name: str
+    metric_slug: str
+    reading: str
+    verdict: m.Verdict
+    ladder: dict[str, Any]
+
+
+LADDER_LIMIT = 40
+
+
+@cached("checks.ladder")
+def _ladder_rows(session: Session, project_slug: str | None, limit: int) -> list[LadderRow]:
+    query = (
+        select(
+            CC.c.project_slug,
+            PT.c.name,
+            CC.c.metric_slug,
+            CC.c.reading,
+            CC.c.verdict,
+            CC.c.explanation_json,
+        )
+        .join(MT, MT.c.slug == CC.c.metric_slug)
+        .join(PT, PT.c.slug == CC.c.project_slug)
+        .where(CC.c.check_name == "power")
+        .order_by(MT.c.canonical_value.desc(), CC.c.metric_slug, CC.c.reading)
+        .limit(limit * 4)  # a few have no implied factor (no generation figure)
+    )
+    if project_slug is not None:
+        query = query.where(CC.c.project_slug == project_slug)
+    rows = []
+    for slug, name, metric, reading, verdict, explanation in session.connection().execute(query):
+        ladder = json.loads(explanation).get("ladder") or {}
+        if not (ladder.get("implied") and ladder.get("rungs")):
+            continue  # no implied factor: nothing to place
+        rows.append(
+            LadderRow(
+                project_slug=slug,
+                project_name=name,
+                metric_slug=metric,
+                reading=reading,
+                verdict=m.Verdict(verdict),
+                ladder=ladder,
+            )
+        )
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def ladder_rows(
+    session: Session, *, project_slug: str | None = None, limit: int = LADDER_LIMIT
+) -> list[LadderRow]:
+    """Power claims with an implied factor and their ladders: the `limit` largest claims, of
+    one project or of all (a bounded read: the overview costs the same at any size)."""
+    return _ladder_rows(session, project_slug, limit)

@@ -18,10 +18,10 @@ from starlette.responses import Response
 from app import charts
 from app.api_schemas import MetricOut, ProjectDetail, StatementFilter
 from app.charts_checks import axis_labels, claimed_vs_expected_figure, ladder_chart
-from app.queries.checks import ladder_rows
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.queries import detail, stats
+from app.queries.checks import ladder_rows
 from app.queries.projects import (
     FACETS,
     UnknownFilterValue,

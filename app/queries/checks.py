@@ -28,7 +28,7 @@ VERDICT_LABELS = {
     m.Verdict.not_checkable: "not checkable",
 }
 CHECK_LABELS = {
-    "power": "Power: generation × grid factor",
+    "power": "Power: implied factor on the baseline ladder",
     "freight": "Freight: tonnes × haul × (road − rail factor)",
     "passengers": "Passengers: passenger-km × (displaced mode − rail factor)",
     "percentage": "Percentage: reduction against the stated baseline",
@@ -61,7 +61,10 @@ class CheckView(BaseModel):
     check_label: str
     verdict: m.Verdict
     verdict_label: str = Field(description="consistent, above range, below range, not checkable")
-    ratio: float | None = Field(description="Claim ÷ middle of the expected range")
+    ratio: float | None = Field(
+        description="Claim ÷ middle of the expected range; for power claims the implied "
+        "factor ÷ the middle of the grid average"
+    )
     expected_low: float | None
     expected_high: float | None
     expected_unit: str | None

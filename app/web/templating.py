@@ -9,11 +9,13 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
+from app.web import filters
 from app.web.etag import client_has, etag_of
 from app.web.static import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["static_url"] = static_url
+filters.install(templates.env)  # every template, however it is rendered, has the filters
 
 
 def wants_fragment(request: Request) -> bool:

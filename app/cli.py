@@ -179,8 +179,13 @@ def check(
             c.verdict_label,
             expected,
             f"{c.ratio:.2f}" if c.ratio is not None else "",
-            c.missing or "",
+            _implied(c),
+            c.verdict_text or c.missing or "",
         )
+
+    def _implied(c: CheckView) -> str:
+        implied = (c.ladder or {}).get("implied")
+        return fmt(implied["value"]) if implied else ""
 
     engine = _engine()
     try:
@@ -212,7 +217,8 @@ def check(
             "verdict",
             "expected",
             "ratio",
-            "missing",
+            "implied t/MWh",
+            "verdict text / missing",
         ):
             table.add_column(column, overflow="fold")
         for c in checks:

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import checks as c
-from app.checks import store
 from app import models as m
 from app.charts_checks import claimed_vs_expected_figure
+from app.checks import store
 from app.config import Settings
 from app.db import build_engine
 from app.loader import load_paths

@@ -160,47 +160,64 @@ def _rung(row: LadderLike, key: str) -> dict[str, Any] | None:
     return next((r for r in row.ladder.get("rungs", []) if r["key"] == key), None)
 
 
+# Each baseline a thin band at its own height under the claim's row, so overlapping ranges
+# stay readable; the claim's dot sits on the row's line.
+RUNG_OFFSETS = {
+    "grid-average": -0.30,
+    "ifi-cm": -0.18,
+    "ifi-om": -0.06,
+    "gas-cc": 0.06,
+    "coal": 0.18,
+    "diesel": 0.30,
+}
+LOG_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+
+
+def _band_trace(key: str, rows: Sequence[LadderLike]) -> dict[str, Any]:
+    ys, mids, lows, highs, text = [], [], [], [], []
+    for index, row in enumerate(rows):
+        rung = _rung(row, key)
+        if rung is None or rung["high"] <= 0:
+            continue
+        low = max(rung["low"], 1e-3)
+        mid = (low * rung["high"]) ** 0.5  # the middle on a log axis
+        ys.append(index + RUNG_OFFSETS[key])
+        mids.append(mid)
+        lows.append(mid - low)
+        highs.append(rung["high"] - mid)
+        text.append(
+            f"{rung['name']} ({rung['year']}): "
+            f"{format_number(rung['low'])}–{format_number(rung['high'])}"
+        )
+    colour = RUNG_COLOURS[key]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": RUNG_LABELS[key],
+        "x": mids,
+        "y": ys,
+        "text": text,
+        "hovertemplate": "%{text} t CO2/MWh<extra></extra>",
+        # A tick at the middle, so a baseline published as one figure still shows.
+        "marker": {"color": colour, "size": 9, "symbol": "line-ns-open", "line": {"width": 2}},
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": highs,
+            "arrayminus": lows,
+            "color": colour,
+            "thickness": 4,
+            "width": 0,
+        },
+    }
+
+
 def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
     """Each power claim's implied factor (a dot with its range) against its country's
-    baselines (a band per baseline), t CO2/MWh on a log scale: the claims right of every band
-    exceed every recognised baseline."""
+    baselines (a band per baseline under the claim), t CO2/MWh on a log scale: a dot right of
+    every band exceeds every recognised baseline."""
     labels = ladder_labels(rows)
-    traces: list[dict[str, Any]] = []
-    for key, colour in RUNG_COLOURS.items():
-        ys, mids, lows, highs, text = [], [], [], [], []
-        for label, row in zip(labels, rows, strict=True):
-            rung = _rung(row, key)
-            if rung is None or rung["high"] <= 0:
-                continue
-            low = max(rung["low"], 1e-3)
-            mid = (low * rung["high"]) ** 0.5  # the middle on a log axis
-            ys.append(label)
-            mids.append(mid)
-            lows.append(mid - low)
-            highs.append(rung["high"] - mid)
-            text.append(f"{rung['name']} {rung['year']}: {rung['low']:.3g}–{rung['high']:.3g}")
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": RUNG_LABELS[key],
-                "x": mids,
-                "y": ys,
-                "text": text,
-                "hovertemplate": "%{text} t/MWh<extra></extra>",
-                "marker": {"color": colour, "size": 4, "symbol": "line-ns-open"},
-                "error_x": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": highs,
-                    "arrayminus": lows,
-                    "color": colour,
-                    "thickness": 7,
-                    "width": 0,
-                },
-                "opacity": 0.55,
-            }
-        )
+    traces = [_band_trace(key, rows) for key in RUNG_COLOURS]
     implied = [row.ladder["implied"] for row in rows]
     traces.append(
         {
@@ -208,7 +225,7 @@ def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
             "mode": "markers",
             "name": "claim: implied factor",
             "x": [i["value"] for i in implied],
-            "y": labels,
+            "y": list(range(len(rows))),
             "text": [row.ladder.get("verdict_text") or "no verdict (see findings)" for row in rows],
             "customdata": [[row.metric_slug] for row in rows],
             "hovertemplate": "%{customdata[0]}<br>implied %{x:.3g} t CO2/MWh<br>%{text}"
@@ -229,14 +246,28 @@ def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
                 "arrayminus": [i["value"] - i["low"] for i in implied],
                 "color": IMPLIED_COLOUR,
                 "thickness": 2,
-                "width": 4,
+                "width": 5,
             },
         }
     )
     layout = {
-        "xaxis": {"type": "log", "title": {"text": "t CO2 per MWh (log scale)"}},
-        "yaxis": {"automargin": True, "autorange": "reversed"},
-        "height": max(260, 90 + 34 * len(rows)),
+        "xaxis": {
+            "type": "log",
+            "title": {"text": "t CO2 per MWh (log scale)"},
+            "tickvals": LOG_TICKS,
+            "ticktext": [format_number(t) for t in LOG_TICKS],
+            "gridcolor": "#e5e5e5",
+        },
+        "yaxis": {
+            "automargin": True,
+            "autorange": False,
+            "range": [len(rows) - 0.5, -0.5],
+            "tickvals": list(range(len(rows))),
+            "ticktext": labels,
+            "zeroline": False,
+            "showgrid": False,
+        },
+        "height": max(280, 110 + 48 * len(rows)),
         "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
         "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         "font": FONT,

@@ -126,7 +126,7 @@ def record_mismatch(
     stated = [float(m.replace(",", "")) for m in MW_RE.findall(text)]
     if capacity_mw and stated:
         other = [mw for mw in stated if abs(mw - capacity_mw) > 0.05 * capacity_mw]
-        if other and len(other) == len(stated):
+        if other:
             findings.append(
                 finding(
                     RECORD,

@@ -121,7 +121,7 @@ def test_consistent_only_with_diesel_and_below_every_baseline() -> None:
     only_fuel = power(701_234.0, 1_000_123.0)  # 0.70 t/MWh: diesel (to 0.702) and coal
     assert only_fuel.ladder is not None
     assert only_fuel.ladder["verdict_text"].startswith("consistent only with displacing")
-    low = power(100.0, 1.0e6)  # 0.0001 t/MWh: ~10^3 below every baseline -> unit slip
+    low = power(300.0, 1.0e6)  # 0.0003 t/MWh: ~10^3 below every baseline -> unit slip
     assert low.verdict == Verdict.not_checkable
     assert [f["name"] for f in low.findings] == ["magnitude"]
     assert low.ratio is None
@@ -135,6 +135,10 @@ def test_qualifiers_shape_the_implied_range() -> None:
     assert over.ladder is not None and over.ladder["implied"]["high"] is None  # no upper bound
     up_to = power(53_000.0, 100_000.0, qualifier=Qualifier.up_to)
     assert up_to.ladder is not None and up_to.ladder["implied"]["low"] == 0
+    almost = power(4e6, 3.2e6, qualifier=Qualifier.almost)  # "almost 4 Mt": 3.95..4 Mt
+    assert almost.ladder is not None
+    assert almost.ladder["implied"]["low"] == pytest.approx(3.95e6 / 3.25e6)
+    assert almost.ladder["implied"]["high"] == pytest.approx(4e6 / 3.15e6)
 
 
 def test_no_generation_still_gives_the_ladder_and_names_what_is_missing() -> None:

@@ -209,6 +209,8 @@ def tonnes_interval(claim: Claim) -> tuple[float, float, str]:
         return claim.value - slack_low, float("inf"), "over: no upper bound"
     if claim.qualifier in (Qualifier.under, Qualifier.up_to):
         return 0.0, high_value + slack_high, f"{claim.qualifier.value.replace('_', ' ')}: from 0"
+    if claim.qualifier == Qualifier.almost:
+        return claim.value - slack_low, high_value, "almost: just under the figure"
     return claim.value - slack_low, high_value + slack_high, "its rounding"
 
 

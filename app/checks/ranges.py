@@ -101,12 +101,14 @@ class Range:
 
 def half_unit(value: float) -> float:
     """Half a unit in the last significant digit of a figure: 289,000 -> 500, 3.5e6 -> 50,000,
-    0.4406 -> 0.00005. Trailing zeros count as rounding, as they usually are in claims."""
+    0.4406 -> 0.00005. Trailing zeros count as rounding, as they usually are in claims, but a
+    stated figure is read to at least two significant digits: "100,000 MWh" is 95,000..105,000,
+    not 50,000..150,000 (a source that rounds to one digit would say "some 100,000")."""
     if value == 0 or not math.isfinite(value):
         return 0.0
     mantissa, exponent = f"{abs(value):.9e}".split("e")
     digits = mantissa.replace(".", "").rstrip("0") or "0"
-    return 0.5 * 10 ** (int(exponent) - len(digits) + 1)
+    return 0.5 * 10 ** (int(exponent) - max(len(digits), 2) + 1)
 
 
 def claim_interval(claim: Claim) -> tuple[float, float]:
@@ -116,6 +118,8 @@ def claim_interval(claim: Claim) -> tuple[float, float]:
         return claim.value, float("inf")
     if claim.qualifier in (Qualifier.under, Qualifier.up_to):
         return 0.0, high
+    if claim.qualifier == Qualifier.almost:
+        return claim.value - half_unit(claim.value), high
     return claim.value, high
 
 

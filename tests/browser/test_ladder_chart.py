@@ -20,9 +20,8 @@ def test_ladder_chart_is_drawn(page_and_watch, live_server: str, path: str) -> N
         page.evaluate("() => document.getElementById('ladder-plot')._fullLayout.xaxis.type")
         == "log"
     )
-    legend = [
-        (t.text_content() or "").strip() for t in page.query_selector_all("#ladder-plot .legend .traces .legendtext")
-    ]
+    entries = page.query_selector_all("#ladder-plot .legend .traces .legendtext")
+    legend = [(t.text_content() or "").strip() for t in entries]
     assert "claim: implied factor" in legend
     assert {"grid average", "IFI combined margin", "coal"} <= set(legend)
     dots = page.query_selector_all("#ladder-plot .scatterlayer .trace:last-child .point")

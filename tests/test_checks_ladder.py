@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from app import checks as c
 from app.checks import reference_data as rd
 from app.checks import sanity
 from app.checks.ladder import average_years
+from app.loader import load_paths
 from app.models import MetricKind, Period, Qualifier, Verdict
 
 DATASETS = Path(__file__).parent.parent / "seed" / "reference" / "emission-factors"
@@ -263,3 +266,23 @@ def test_dataset_files_are_the_shared_copies_unchanged() -> None:
         pytest.skip("no shared/ reference copy beside this clone (CI)")
     for name in (rd.OWID_FILE, rd.IFI_FILE):
         assert (DATASETS / name).read_bytes() == (shared / name).read_bytes()
+
+
+def test_loading_a_dataset_file_imports_its_factors_with_their_source(engine: Engine) -> None:
+    """`bri-tracker load` of the IFI file alone: every country's three margins, one source."""
+    summary = load_paths(engine, [IFI])
+    imported = len(list(rd.ifi_rows(IFI)))
+    assert summary.counts["reference_factors"] == imported >= 3 * 220
+        pak = conn.execute(
+            text(
+                "SELECT value, unit, year, origin, source_slug FROM reference_factor "
+                "WHERE slug = 'grid-ifi-cm-firm-pak-2021'"
+            )
+        ).one()
+    assert "IFI Dataset of Default Grid Factors v3.1" in source.title
+    assert "retrieved 2025" in source.note
+    assert tuple(pak) == (386.0, "g/kWh", 2021, "dataset", rd.IFI_SOURCE)
+    load_paths(engine, [IFI])  # a reload upserts the same rows
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM reference_factor")).scalar()
+    assert count == summary.counts["reference_factors"]

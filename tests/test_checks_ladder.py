@@ -273,6 +273,10 @@ def test_loading_a_dataset_file_imports_its_factors_with_their_source(engine: En
     summary = load_paths(engine, [IFI])
     imported = len(list(rd.ifi_rows(IFI)))
     assert summary.counts["reference_factors"] == imported >= 3 * 220
+    with engine.connect() as conn:
+        source = conn.execute(
+            text("SELECT title, note FROM source WHERE slug = :s"), {"s": rd.IFI_SOURCE}
+        ).one()
         pak = conn.execute(
             text(
                 "SELECT value, unit, year, origin, source_slug FROM reference_factor "

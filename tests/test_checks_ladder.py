@@ -168,6 +168,19 @@ def test_capacity_factor_beyond_the_plant_is_blocking() -> None:
     assert any(f["name"] == "physical limit" and "113 %" in f["text"] for f in result.findings)
 
 
+def test_a_grid_average_above_coal_is_flagged_as_doubtful() -> None:
+    uzb = [grid("avg-uzb", 1121.18, country="UZB", year=2023), *PAK[4:]]
+    uzb = [
+        f if f.country != "PAK" else grid(f.slug, f.value, mode=f.mode, country="UZB") for f in uzb
+    ]
+    result = c.check_power_claim(
+        claim(1_234.0, year=2023), [gen(2_345.0)], uzb, countries=["UZB"], technology="wind"
+    )
+    assert [f["name"] for f in result.findings] == ["reference data"]
+    assert "above even coal" in result.findings[0]["text"]
+    assert result.verdict == Verdict.consistent  # a warning: the verdict stands
+
+
 # ---------------------------------------------------------------- sanity findings
 
 

@@ -263,7 +263,8 @@ def verdict_text(implied: Implied, rungs: Sequence[Rung], claim: Claim) -> tuple
         fuels_only = all(r.key in FUEL_MODES for r in consistent)
         names = _names(consistent)
         if fuels_only and len(consistent) < len(rungs):
-            fuel = " or ".join(_fuel_word(r.key) for r in consistent)
+            words = [_fuel_word(r.key) for r in consistent]
+            fuel = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
             text = f"consistent only with displacing {fuel} generation"
         else:
             text = f"consistent with the {names}"
@@ -304,7 +305,7 @@ def _stated_baseline(implied: Implied, rungs: Sequence[Rung], claim: Claim) -> s
 
 
 def _fuel_word(key: str) -> str:
-    return {GAS_CC: "gas", COAL: "coal", DIESEL: "diesel or oil"}.get(key, key)
+    return {GAS_CC: "gas", COAL: "coal", DIESEL: "diesel/oil"}.get(key, key)
 
 
 def _names(rungs: Sequence[Rung]) -> str:

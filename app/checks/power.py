@@ -57,6 +57,23 @@ def _rung_inputs(rungs: Sequence[Rung], factors: Sequence[Factor]) -> list[dict[
     return inputs
 
 
+def _doubtful_average(rungs: Sequence[Rung]) -> list[dict[str, Any]]:
+    """A grid whose average is above even coal generation: the dataset's figure is doubtful
+    (no mix of plants emits more than its dirtiest fuel), so say so beside the verdict."""
+    average = next((r for r in rungs if r.key == "grid-average"), None)
+    coal = next((r for r in rungs if r.key == "coal"), None)
+    if average is None or coal is None or average.low <= coal.high:
+        return []
+    return [
+        sanity.finding(
+            sanity.REFERENCE,
+            f"the {average.name} {average.years}, {fmt(average.low)}–{fmt(average.high)} "
+            f"t CO2/MWh, is above even coal generation ({fmt(coal.high)} at most): the "
+            "dataset's figure is doubtful, and the verdict leans on the other rungs",
+        )
+    ]
+
+
 def check_power_claim(
     claim: Claim,
     generation: Sequence[Quantity],
@@ -71,6 +88,7 @@ def check_power_claim(
     """Implied factor (claim ÷ generation) on the country's ladder, with the sanity findings."""
     rungs, notes = build_ladder(factors, countries, technology, claim.claim_year)
     findings = sanity.record_mismatch(claim, capacity_mw, opened_year)
+    findings += _doubtful_average(rungs)
     base_inputs = [claim_input(claim), *_rung_inputs(rungs, factors)]
     if not generation:
         result = not_checkable(

@@ -20,6 +20,7 @@ ARITHMETIC = "internal arithmetic"
 PHYSICAL = "physical limit"
 RECORD = "project record"
 SCOPE = "scope"
+REFERENCE = "reference data"
 # A value within this factor of the reference range is "plausible"; a value that lands there
 # only once multiplied or divided by 10^3 or 10^6 is a likely unit slip.
 PLAUSIBLE_SPAN = 3.0

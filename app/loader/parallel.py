@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.loader.inputs import Problem
+from app.loader.keys import VIEW_FIELDS
 
 if TYPE_CHECKING:
     from app.checks import ChunkRows, Factor
@@ -65,8 +66,6 @@ class LoadHelper:
     ) -> Iterator[Any]:
         """Checked rows of `table`'s CSV `files`, in file order. Syntax problems the parser
         finds (long rows, bad UTF-8) are appended to `syntax_problems` when it is done."""
-        from app.loader.writing import VIEW_FIELDS
-
         view = namedtuple(f"{table}_row", VIEW_FIELDS[table])  # type: ignore[misc]
         self._send(("parse", table, files, parent_of), f"parsing {table}")
         while True:
@@ -79,7 +78,7 @@ class LoadHelper:
                 syntax_problems.extend(payload)
                 return
 
-    # The claim checks' side (app.claims.ClaimChecker): one chunk in flight at a time.
+    # The claim checks' side (app.checks.ClaimChecker): one chunk in flight at a time.
     def submit(self, rows: ChunkRows, factors: list[Factor]) -> None:
         self._send(("claims", rows, factors), "checking claims")
 

@@ -6,6 +6,7 @@ Claims are points; the expected range of each is an error bar around its middle.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -151,9 +152,26 @@ class LadderLike(Protocol):
     ladder: dict[str, Any]
 
 
+LADDER_LABEL_CHARS = 18  # the plot keeps most of a phone's width
+
+
 def ladder_labels(rows: Sequence[LadderLike]) -> list[str]:
-    """Short, unique y labels: the project and the claim's number within it."""
-    return axis_labels(rows)  # type: ignore[arg-type]
+    """Short y labels: the project's first words and the claim's number within it (the full
+    claim is in the hover text and the table)."""
+    totals = Counter(r.project_slug for r in rows)
+    seen: Counter[str] = Counter()
+    labels = []
+    for row in rows:
+        seen[row.project_slug] += 1
+        name = ""
+        for word in row.project_name.split():
+            if name and len(name) + 1 + len(word) > LADDER_LABEL_CHARS:
+                break
+            name = f"{name} {word}".strip()
+        name = name[:LADDER_LABEL_CHARS]
+        number = seen[row.project_slug] if totals[row.project_slug] > 1 else ""
+        labels.append(f"{name} {number}".rstrip())
+    return labels
 
 
 def _rung(row: LadderLike, key: str) -> dict[str, Any] | None:
@@ -212,6 +230,17 @@ def _band_trace(key: str, rows: Sequence[LadderLike]) -> dict[str, Any]:
     }
 
 
+def _log_range(rows: Sequence[LadderLike]) -> list[float]:
+    """The x range (log10) that holds every rung and every implied factor, a little padded."""
+    values = [1.0]
+    for row in rows:
+        implied = row.ladder["implied"]
+        values += [implied["value"], implied["low"], implied["high"] or implied["value"]]
+        values += [v for r in row.ladder.get("rungs", []) for v in (r["low"], r["high"])]
+    positive = [v for v in values if v and v > 0]
+    return [math.log10(min(positive)) - 0.1, math.log10(max(positive)) + 0.1]
+
+
 def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
     """Each power claim's implied factor (a dot with its range) against its country's
     baselines (a band per baseline under the claim), t CO2/MWh on a log scale: a dot right of
@@ -253,7 +282,9 @@ def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
     layout = {
         "xaxis": {
             "type": "log",
-            "title": {"text": "t CO2 per MWh (log scale)"},
+            "title": {"text": "t CO2/MWh (log scale)"},
+            "range": _log_range(rows),
+            "autorange": False,
             "tickvals": LOG_TICKS,
             "ticktext": [format_number(t) for t in LOG_TICKS],
             "gridcolor": "#e5e5e5",

@@ -1,6 +1,7 @@
 """The checks per kind of claim, each a pure function: a claim, the project's activity figures and
 sourced reference factors in, a CheckResult out. Power claims are placed on the baseline ladder
-(app/checks/ladder.py); `check_power` remains the single-baseline arithmetic it builds on."""
+(app/checks/power.py); `check_power` (generation × one grid factor) remains for the expected
+figure of a power project that has no claim."""
 
 from __future__ import annotations
 

@@ -21,4 +21,3 @@ PASSENGER_BASELINES: dict[str, tuple[str, ...]] = {
 }
 RAIL_PASSENGER_PREFIX = "rail"
 RAIL_TECHNOLOGIES = {"rail-freight-passenger", "high-speed-rail", "urban-rail"}
-FRACTION_DIGITS = 3

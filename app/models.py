@@ -225,6 +225,9 @@ class Project(SQLModel, table=True):
     facts_note: str | None = Field(default=None, sa_column=Column(Text))
     # Largest annual CO2 claim in tonnes, set by the loader; the catalogue sorts on it.
     claimed_tco2_per_year: float | None = Field(default=None, index=True)
+    # Who wrote the record: None for the curated seed, "aiddata" for a project the AidData
+    # importer built (it may rewrite those; it never touches a curated project's fields).
+    origin: str | None = Field(default=None, max_length=32, index=True)
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
@@ -363,3 +366,56 @@ class DatasetState(SQLModel, table=True):
     version: int = 0
     loaded_at: datetime | None = None
     files_json: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# ---------------------------------------------------------------- financing (issue 14)
+
+
+class FinancingInstrument(StrEnum):
+    loan = "loan"
+    concessional_loan = "concessional_loan"
+    preferential_buyers_credit = "preferential_buyers_credit"
+    buyers_credit = "buyers_credit"
+    sellers_credit = "sellers_credit"
+    syndicated_loan_share = "syndicated_loan_share"
+    grant = "grant"
+    equity = "equity"
+    restructuring = "restructuring"
+    unknown = "unknown"
+
+
+class Financing(SQLModel, table=True):
+    """One financing commitment to a project (an AidData record): who lent what, when."""
+
+    __table_args__ = (Index("ix_financing_lender_project", "lender_slug", "project_slug"),)
+
+    slug: str = Field(primary_key=True)
+    project_slug: str = Field(foreign_key="project.slug", index=True, ondelete="CASCADE")
+    # The first lender the record names; others it names are kept as text in co_lenders.
+    lender_slug: str | None = Field(default=None, foreign_key="organization.slug")
+    co_lenders: str | None = None
+    amount_usd_2021: float | None = Field(default=None, description="Constant 2021 US dollars")
+    amount_wording: str | None = None
+    instrument: FinancingInstrument = Field(
+        default=FinancingInstrument.unknown, sa_type=enum_type(FinancingInstrument)
+    )
+    committed_on: date | None = None
+    commitment_year: int | None = None
+    status: str | None = None
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    aiddata_id: int | None = Field(default=None, unique=True)
+    source_slug: str = Field(foreign_key="source.slug")
+
+
+class ExternalId(SQLModel, table=True):
+    """A project's id in another database (aiddata, osm, gem, wikidata, cdm, verra...)."""
+
+    __tablename__ = "external_id"
+    __table_args__ = (Index("ix_external_id_system_value", "system", "value"),)
+
+    project_slug: str = Field(foreign_key="project.slug", primary_key=True, ondelete="CASCADE")
+    system: str = Field(primary_key=True, max_length=32)
+    value: str = Field(primary_key=True, max_length=200)
+    url: str | None = None
+    # The source that states the cross-walk (the AidData import's dataset source).
+    source_slug: str | None = Field(default=None, foreign_key="source.slug")

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.financing.schemas import ExternalIdOut, FinancingOut
 from app.models import (
     Basis,
     LocationPrecision,
@@ -264,6 +265,12 @@ class ProjectDetail(BaseModel):
     )
     related: list[RelatedProject] = Field(
         default_factory=list, description="Projects of the same technology, then the same sector"
+    )
+    financing: list[FinancingOut] = Field(
+        default_factory=list, description="Financing commitments: who lent what, when (AidData)"
+    )
+    external_ids: list[ExternalIdOut] = Field(
+        default_factory=list, description="Its ids in other databases (AidData, OpenStreetMap...)"
     )
 
 

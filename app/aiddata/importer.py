@@ -69,19 +69,28 @@ class ImportReport:
         ]
         for slug, n in sorted(self.projects_mapped.items()):
             extra = self.linked_in.get(slug)
-            linked = f" (by link, not in the mapping: {', '.join(map(str, extra))})" if extra else ""
+            linked = (
+                f" (by link, not in the mapping: {', '.join(map(str, extra))})" if extra else ""
+            )
             out.append(f"  curated {slug}: {n} financing record(s){linked}")
         out.append(f"not a project ({len(self.not_projects)}), kept out of the catalogue:")
-        out += [f"  #{left.record.id} {left.reason}: {left.record.title}" for left in self.not_projects]
+        out += [
+            f"  #{left.record.id} {left.reason}: {left.record.title}" for left in self.not_projects
+        ]
         out.append(f"no technology of ours ({len(self.outside_taxonomy)}), kept out:")
-        out += [f"  #{left.record.id} {left.reason}: {left.record.title}" for left in self.outside_taxonomy]
+        out += [
+            f"  #{left.record.id} {left.reason}: {left.record.title}"
+            for left in self.outside_taxonomy
+        ]
         out.append(f"lender not named in the title ({len(self.unnamed_lenders)}):")
         out += [f"  #{record.id}: {record.title}" for record in self.unnamed_lenders]
         return out
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{key} {n}" for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return ", ".join(
+        f"{key} {n}" for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
 
 
 def import_aiddata(engine: Engine, path: Path, mapping_path: Path | None = None) -> ImportReport:
@@ -115,7 +124,11 @@ def _lock(conn: Connection) -> None:
 
 
 def _plan_problems(
-    plan: Plan, records: list[Record], mapping: dict[int, str], curated: set[str], mapping_path: Path
+    plan: Plan,
+    records: list[Record],
+    mapping: dict[int, str],
+    curated: set[str],
+    mapping_path: Path,
 ) -> list[Problem]:
     name = str(mapping_path)
     ids = {r.id for r in records}
@@ -129,7 +142,12 @@ def _plan_problems(
         for slug in sorted(set(mapping.values()) - curated)
     ]
     problems += [
-        Problem(name, project.slug, "-", f"one group of linked records maps to two projects ({project.name})")
+        Problem(
+            name,
+            project.slug,
+            "-",
+            f"one group of linked records maps to two projects ({project.name})",
+        )
         for project in plan.projects
         if project.mapped and project.name.startswith("conflict: ")
     ]
@@ -370,9 +388,7 @@ def _write_external_ids(conn: Connection, projects: list[PlannedProject]) -> Non
 
 def _bump_version(conn: Connection) -> None:
     state = _t(m.DatasetState)
-    conn.execute(
-        update(state).values(version=state.c.version + 1, loaded_at=datetime.now(UTC))
-    )
+    conn.execute(update(state).values(version=state.c.version + 1, loaded_at=datetime.now(UTC)))
 
 
 def _report(
@@ -392,7 +408,8 @@ def _report(
 
 
 TECHNOLOGY_SECTOR = {
-    "grid-storage": "energy", "solar-thermal": "energy", "wind": "energy", "solar-pv": "energy",
-    "hydro": "energy", "waste-to-energy": "waste", "electric-buses": "transport",
-    "high-speed-rail": "transport", "urban-rail": "transport", "rail-freight-passenger": "transport",
+    "grid-storage": "energy", "solar-thermal": "energy", "wind": "energy",
+    "solar-pv": "energy", "hydro": "energy", "waste-to-energy": "waste",
+    "electric-buses": "transport", "high-speed-rail": "transport", "urban-rail": "transport",
+    "rail-freight-passenger": "transport",
 }  # fmt: skip

@@ -87,7 +87,9 @@ def tags(title: str) -> list[str]:
     found = _TAGS.match(title)
     if not found:
         return []
-    return [t.strip() for part in re.findall(r"\[([^\]]*)\]", found.group(0)) for t in part.split(",")]
+    return [
+        t.strip() for part in re.findall(r"\[([^\]]*)\]", found.group(0)) for t in part.split(",")
+    ]
 
 
 def funder_phrase(title: str) -> str:
@@ -208,6 +210,7 @@ def project_name(title: str) -> str:
     text = _LINK_CLAUSE.sub("", _TAGS.sub("", title))
     text = re.sub(r"\((?:CPEC|IPP|BRI)[^)]*\)", "", text)
     after = re.search(r"\b(?:for|to finance|to fund|towards|under)\s+(?:the\s+)?(.+)$", text, re.I)
+    after = after or re.search(r"\bto\s+(?:the\s+)?([A-Z].+)$", text)
     name = after.group(1) if after else text
     name = re.sub(r"\s+", " ", name).strip(" .,;–-")
     return name[:1].upper() + name[1:] if name else title.strip()
@@ -223,13 +226,14 @@ NOT_A_PROJECT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("training or education", r"\btrain(?:s|ed|ing)\b(?! (?:station|line|sets?)\b)|"
          r"\bcourses?\b|\bseminars?\b|\bworkshops?\b|\bscholarships?\b|\bstudents?\b|"
          r"\bvocational\b|\bcollege\b"),
-        ("study, not construction", r"technical assistance|feasibility|pre-?feasibility|\bstud(?:y|ies)\b|"
+        ("study, not construction", r"technical assistance|consultancy|feasibility|"
+         r"\bstud(?:y|ies)\b|"
          r"\bsurvey\b|\bexperts?\b|\bplanning\b|\bmaster ?plan\b|\bdesign\b(?! and build)"),
         ("street or household lighting", r"street ?-?lights?|street ?-?lamps?|"
-         r"\blamps?\b|\blanterns?\b|\blights?\b(?!\s+rail)"),
+         r"\blamps?\b|\blanterns?\b|\blights?\b(?!\s+rail)|solar lighting"),
         ("manufacturing plant or factory", r"\bfactory\b|\bmanufactur|\bassembly plant\b|"
          r"\bmodule plant\b"),
-        ("equipment donation or small home systems", r"\bdonates? \d+ solar|"
+        ("equipment donation or small home systems", r"\bdonates? [\d,]+ solar|"
          r"solar (?:energy |home )systems\b|school uniforms"),
         ("laboratory or research centre", r"\blaborator|\bresearch cent|\bdemonstration cent"),
     )
@@ -293,7 +297,9 @@ def osm_links(cell: str) -> list[str]:
 
 def osm_ids(cell: str) -> list[str]:
     """OSM element ids ("way/446396002") named by a record's links."""
-    return [m.group(1) for m in re.finditer(r"openstreetmap\.org/((?:node|way|relation)/\d+)", cell)]
+    return [
+        m.group(1) for m in re.finditer(r"openstreetmap\.org/((?:node|way|relation)/\d+)", cell)
+    ]
 
 
 def map_point(cell: str) -> tuple[float, float] | None:

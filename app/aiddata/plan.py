@@ -127,7 +127,7 @@ def _same_asset(a: Record, b: Record, technology: dict[int, str]) -> bool:
 
 
 def _phase(title: str) -> str | None:
-    """"Phase 1" and "Phase 2A" of a railway are different works, though AidData links them."""
+    """ "Phase 1" and "Phase 2A" of a railway are different works, though AidData links them."""
     found = re.search(r"\bphase\s+(\w+)", title, re.I)
     return found.group(1).lower() if found else None
 

@@ -83,7 +83,12 @@ def read_records(path: Path) -> tuple[list[Record], list[Problem]]:
             continue
         if record.id in seen:
             problems.append(
-                Problem(name, where, COLUMNS["id"], f"duplicate id {record.id} (first {seen[record.id]})")
+                Problem(
+                    name,
+                    where,
+                    COLUMNS["id"],
+                    f"duplicate id {record.id} (first {seen[record.id]})",
+                )
             )
             continue
         seen[record.id] = where
@@ -91,7 +96,9 @@ def read_records(path: Path) -> tuple[list[Record], list[Problem]]:
     return records, problems
 
 
-def _record(row: dict[str, Any], known_countries: set[str]) -> tuple[Record | None, list[tuple[str, str]]]:
+def _record(
+    row: dict[str, Any], known_countries: set[str]
+) -> tuple[Record | None, list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
 
     def cell(key: str) -> str:
@@ -127,7 +134,10 @@ def _record(row: dict[str, Any], known_countries: set[str]) -> tuple[Record | No
         problems.append((COLUMNS["title"], "empty title"))
     if cell("status") not in parse.STATUS:
         problems.append(
-            (COLUMNS["status"], f"unknown status {cell('status')!r}; expected one of {sorted(parse.STATUS)}")
+            (
+                COLUMNS["status"],
+                f"unknown status {cell('status')!r}; expected one of {sorted(parse.STATUS)}",
+            )
         )
     iso3 = cell("iso3").upper() or None
     if iso3 is not None and iso3 not in known_countries:
@@ -187,7 +197,9 @@ def read_mapping(path: Path) -> tuple[dict[int, str], list[Problem]]:
         for record_id in ids:
             if record_id in mapping:
                 problems.append(
-                    Problem(name, slug, str(record_id), f"id already mapped to {mapping[record_id]!r}")
+                    Problem(
+                        name, slug, str(record_id), f"id already mapped to {mapping[record_id]!r}"
+                    )
                 )
             mapping[record_id] = slug
     return mapping, problems

@@ -34,6 +34,7 @@ from app.api_schemas import (
     StatementOut,
     StatementPage,
 )
+from app.financing.queries import project_external_ids, project_financing
 from app.queries.cache import cached
 from app.queries.checks import checks_for_project
 from app.queries.projects import UnknownFilterValue, list_projects, vocabulary
@@ -592,6 +593,8 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
             else None
         ),
         related=related_projects(session, slug=slug),
+        financing=project_financing(session, slug=slug),
+        external_ids=project_external_ids(session, slug=slug),
     )
 
 

@@ -29,10 +29,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = build_engine(settings, create_dir=False)
     check_database(app.state.engine)
     from app.api import routes as api_routes
+    from app.financing import api as financing_api
+    from app.financing import web as financing_web
     from app.web import errors, exports, pages, static
 
     static.mount(app)
     app.include_router(api_routes.router)
+    app.include_router(financing_api.router)
+    app.include_router(financing_web.router)
     app.include_router(exports.router)
     app.include_router(pages.router)
     errors.install(app)

@@ -47,6 +47,10 @@ class ProjectFilter(BaseModel):
     verdict: list[Verdict] = Field(
         default_factory=list, description="Verdict of a claim check on any of the project's claims"
     )
+    lender: list[str] = Field(
+        default_factory=list,
+        description="Organisation slug of a lender: a financing record or a financier party",
+    )
     q: str | None = Field(default=None, max_length=Q_MAX_LENGTH, description="Text search")
     sort: SortKey = Field(default=SortKey.name, description="Sort order; '-' for descending")
     page: int = Field(default=1, ge=1, le=PAGE_MAX, description="Page number, from 1")
@@ -61,6 +65,7 @@ class ProjectFilter(BaseModel):
             tuple(sorted(set(self.kind))),
             tuple(sorted(set(self.verdict))),
             (self.q or "").strip().lower(),
+            tuple(sorted(set(self.lender))),
         )
 
     def query_items(self, **changes: object) -> list[tuple[str, str]]:
@@ -68,7 +73,7 @@ class ProjectFilter(BaseModel):
         data = self.model_dump(mode="json")
         data.update(changes)
         pairs: list[tuple[str, str]] = []
-        for key in ("sector", "country", "region", "status", "kind", "verdict"):
+        for key in ("sector", "country", "region", "status", "kind", "verdict", "lender"):
             pairs += [(key, str(v)) for v in data[key]]
         if data["q"]:
             pairs.append(("q", data["q"]))

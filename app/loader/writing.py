@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from app import models as m
 from app.claims import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
+from app.financing.search import refresh_search_text
 from app.loader import parallel
 from app.loader.inputs import (
     CHILD_TABLES,
@@ -778,6 +779,8 @@ def refresh_derived(
             .where(project.c.slug.in_(slugs[start : start + 500]))
             .values(claimed_tco2_per_year=largest)
         )
+    # Search text also reads parties, lenders and place names (app/financing/search.py).
+    refresh_search_text(conn, project_slugs)
     refresh_claim_checks(conn, project_slugs, tick, checker)
 
 

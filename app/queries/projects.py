@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
 from app import models as m
+from app.financing.queries import lender_condition, lender_pairs
 from app.queries.cache import cached
 from app.schemas import FacetValue, Page, ProjectFilter, ProjectSummary, SortKey
 
@@ -24,12 +25,14 @@ PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
 C = m.Country.__table__  # type: ignore[attr-defined]
 S = m.Sector.__table__  # type: ignore[attr-defined]
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
+O = m.Organization.__table__  # type: ignore[attr-defined]  # noqa: E741
+LP = lender_pairs()  # (project, lender) pairs behind the lender facet (app/financing)
 # Aliases for the filters' EXISTS subqueries: the facet queries join PC and C in the outer
 # query, and unaliased subqueries would correlate to those joins and lose their FROM.
 PCF = PC.alias("pc_filter")
 CF = C.alias("c_filter")
 
-FACETS = ("sector", "country", "region", "status", "kind", "verdict")
+FACETS = ("sector", "country", "region", "status", "kind", "verdict", "lender")
 STATUS_LABELS = {
     "planned": "Planned",
     "under_construction": "Under construction",
@@ -80,7 +83,9 @@ def vocabulary(session: Session) -> dict[str, Any]:
             regions[slugify(subregion)] = (subregion, "subregion")
             if region:
                 region_of[subregion] = region
+    organizations = conn.execute(select(O.c.slug, O.c.name)).all()
     return {
+        "organizations": dict(organizations),
         "sectors": {slug: (name, parent) for slug, name, parent in sectors},
         "countries": {iso3: name for iso3, name, _r, _s in countries},
         "regions": regions,
@@ -100,6 +105,9 @@ def validate_filter(session: Session, filters: ProjectFilter) -> None:
     for value in filters.region:
         if value not in vocab["regions"]:
             raise UnknownFilterValue("region", value, "use a UN M49 region slug such as 'asia'")
+    for value in filters.lender:
+        if value not in vocab["organizations"]:
+            raise UnknownFilterValue("lender", value, "use an organisation slug")
 
 
 # ---------------------------------------------------------------- conditions
@@ -143,6 +151,8 @@ def _conditions(
                 )
             )
         )
+    if filters.lender and skip != "lender":
+        conditions.append(lender_condition(filters.lender))
     if filters.q and filters.q.strip():
         for word in filters.q.lower().split()[:8]:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -197,8 +207,9 @@ def _totals_and_facets(
 
 
 def _filter_from_key(key: tuple[Any, ...]) -> ProjectFilter:
-    sector, country, region, status, kind, verdict, q = key
+    sector, country, region, status, kind, verdict, q, lender = key
     return ProjectFilter(
+        lender=list(lender),
         sector=list(sector),
         country=list(country),
         region=list(region),
@@ -256,6 +267,7 @@ def facet_counts(session: Session, key: tuple[Any, ...]) -> dict[str, Any]:
         "status": grouped(P.c.status, "status"),
         "kind": grouped(P.c.kind, "kind"),
         "verdict": grouped(CC.c.verdict, "verdict", (CC, CC.c.project_slug == P.c.slug)),
+        "lender": grouped(LP.c.lender_slug, "lender", (LP, LP.c.project_slug == P.c.slug)),
     }
 
 
@@ -323,7 +335,24 @@ def _facet_values(
         "verdict": _enum_facet(
             VERDICT_LABELS, counts["verdict"], {v.value for v in filters.verdict}
         ),
+        "lender": _lender_facet(counts["lender"], set(filters.lender), vocab["organizations"]),
     }
+
+
+def _lender_facet(
+    counts: dict[str, int], selected: set[str], names: dict[str, str]
+) -> list[FacetValue]:
+    """Lenders by the number of projects they financed (records and financier parties)."""
+    values = [
+        FacetValue(value=slug, label=names.get(slug, slug), count=n, selected=slug in selected)
+        for slug, n in counts.items()
+    ]
+    values += [
+        FacetValue(value=slug, label=names.get(slug, slug), count=0, selected=True)
+        for slug in selected
+        if slug not in counts
+    ]
+    return sorted(values, key=lambda f: (-f.count, f.label))
 
 
 def _enum_facet(

@@ -380,7 +380,7 @@ def _write_external_ids(conn: Connection, projects: list[PlannedProject]) -> Non
                     "url": f"https://www.openstreetmap.org/{osm_id}",
                     "source_slug": DATASET_SOURCE,
                 }
-    existing = set(conn.execute(select(X.c.project_slug, X.c.system, X.c.value)).tuples())
+    existing = {tuple(row) for row in conn.execute(select(X.c.project_slug, X.c.system, X.c.value))}
     fresh = [row for key, row in rows.items() if key not in existing]
     if fresh:
         conn.execute(insert(X), fresh)

@@ -123,7 +123,18 @@ def _same_asset(a: Record, b: Record, technology: dict[int, str]) -> bool:
     if capacity_a and capacity_b and capacity_a != capacity_b:
         return False
     phase_a, phase_b = _phase(a.title), _phase(b.title)
-    return phase_a is None or phase_b is None or phase_a == phase_b
+    if phase_a and phase_b and phase_a != phase_b:
+        return False
+    ordinals_a, ordinals_b = _ordinals(a.title), _ordinals(b.title)
+    return not (ordinals_a and ordinals_b and ordinals_a != ordinals_b)
+
+
+_ORDINAL = re.compile(r"\b((?i:first|second|third|fourth|fifth|sixth)|I{1,3}|IV|V|VI)\b")
+
+
+def _ordinals(title: str) -> set[str]:
+    """ "Second Wind Farm" and "Third Wind Farm" are two farms, though linked."""
+    return {word.lower() for word in _ORDINAL.findall(parse.project_name(title))}
 
 
 def _phase(title: str) -> str | None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from app.api.http import ERROR_RESPONSES, NOT_FOUND, ClearErrorsRoute, json_response, problem
 from app.db import SessionDep
@@ -42,3 +43,30 @@ def organization(
     if found is None:
         return problem(404, f"unknown organization {slug!r}")
     return json_response(request, found)
+
+
+class ExternalIdLookup(BaseModel):
+    """The projects that carry one id of another database."""
+
+    system: str = Field(description="aiddata, osm, gem, wikidata, cdm, verra...")
+    value: str = Field(description="The id in that database")
+    projects: list[str] = Field(description="Slugs of the projects carrying it")
+
+
+@router.get(
+    "/external-ids/{system}/{value:path}",
+    response_model=ExternalIdLookup,
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
+    summary="Projects carrying an id of another database (e.g. an AidData record id)",
+)
+def external_id(
+    request: Request,
+    session: SessionDep,
+    system: Annotated[str, Path(max_length=32, description="aiddata, osm, gem, wikidata...")],
+    value: Annotated[str, Path(max_length=200, description="The id in that database")],
+) -> Response:
+    """The cross-walk: which of our projects an outside record (AidData #92311...) is about."""
+    slugs = queries.projects_with_external_id(session, system=system, value=value)
+    if not slugs:
+        return problem(404, f"no project carries {system} id {value!r}")
+    return json_response(request, ExternalIdLookup(system=system, value=value, projects=slugs))

@@ -34,7 +34,7 @@ X = m.ExternalId.__table__  # type: ignore[attr-defined]
         ("ICBC provides $195.7 million loan for Transmission Lines of Kafue Gorge", "grid-storage"),
         ("CDB provides $2.38 billion loan for the Jakarta-Bandung High Speed Rail", "high-speed-rail"),
         ("China Eximbank provides $1.23 billion for Lahore Orange Line Metro Train", "urban-rail"),
-        ("China Eximbank provides $403.7 million for Addis Ababa Light Rail Project", "urban-rail"),
+        ("China Eximbank provides $403.7 million for Addis Ababa Light Rail", "urban-rail"),
         ("China Eximbank provides $480 million for China-Laos Railway", "rail-freight-passenger"),
         ("AGTF provides $44.29 million for Dar es Salaam Bus Rapid Transit", "electric-buses"),
         ("CDB provides loan for Kalawa Aragam 10MW Biomass Power Plant Project", None),

@@ -239,7 +239,7 @@ def _write_sources(conn: Connection, records: list[Record]) -> None:
         }
         for record in records
     ]
-    wanted = {row["slug"] for row in rows}
+    wanted: set[str] = {str(row["slug"]) for row in rows}
     existing = set(conn.execute(select(S.c.slug).where(S.c.slug.in_(sorted(wanted)))).scalars())
     fresh = [row for row in rows if row["slug"] not in existing]
     stale = [row for row in rows if row["slug"] in existing]
@@ -250,7 +250,11 @@ def _write_sources(conn: Connection, records: list[Record]) -> None:
 
 
 def _write_projects(conn: Connection, projects: list[PlannedProject]) -> None:
-    parent = dict(conn.execute(select(_t(m.Sector).c.slug, _t(m.Sector).c.parent_slug)).all())
+    sector = _t(m.Sector)
+    parent: dict[str, str | None] = {
+        slug: parent_slug
+        for slug, parent_slug in conn.execute(select(sector.c.slug, sector.c.parent_slug))
+    }
     existing = set(conn.execute(select(P.c.slug).where(P.c.origin == ORIGIN)).scalars())
     rows = [_project_row(p, parent) for p in projects]
     fresh = [row for row in rows if row["slug"] not in existing]

@@ -27,12 +27,12 @@ X = m.ExternalId.__table__  # type: ignore[attr-defined]
 @pytest.mark.parametrize(
     ("title", "technology"),
     [
-        ("CDB provides $107.7 million loan for 49.5 MW Three Gorges First Wind Farm Project", "wind"),
+        ("CDB provides $107.7 million loan for 49.5 MW Three Gorges First Wind Farm", "wind"),
         ("China Eximbank provides $50 million for 100 MW Solar PV Power Plant", "solar-pv"),
         ("China Eximbank provides $608 million loan for Merowe Hydroelectric Dam", "hydro"),
         ("CDB provides loan for Noor III concentrated solar power plant", "solar-thermal"),
         ("ICBC provides $195.7 million loan for Transmission Lines of Kafue Gorge", "grid-storage"),
-        ("CDB provides $2.38 billion loan for the Jakarta-Bandung High Speed Rail", "high-speed-rail"),
+        ("CDB provides $2.38 billion for the Jakarta-Bandung High Speed Rail", "high-speed-rail"),
         ("China Eximbank provides $1.23 billion for Lahore Orange Line Metro Train", "urban-rail"),
         ("China Eximbank provides $403.7 million for Addis Ababa Light Rail", "urban-rail"),
         ("China Eximbank provides $480 million for China-Laos Railway", "rail-freight-passenger"),

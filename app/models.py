@@ -49,6 +49,7 @@ class PartyRole(StrEnum):
     operator = "operator"
     financier = "financier"
     supplier = "supplier"
+    offtaker = "offtaker"
     other = "other"
 
 

@@ -138,6 +138,7 @@ class ProjectIn(InputModel):
     geometry_geojson: str | None = None
     summary: str | None = None
     facts_note: str | None = None
+    origin: str | None = Field(default=None, max_length=32)
 
     _check_slug = field_validator("slug")(_slug)
 
@@ -207,6 +208,36 @@ class StatementSectorIn(InputModel):
     sector: str
 
 
+class FinancingIn(InputModel):
+    """One financing commitment (an AidData record, as `bri-tracker import aiddata` writes it)."""
+
+    slug: str
+    project: str
+    lender: str | None = None
+    co_lenders: str | None = None
+    amount_usd_2021: float | None = Field(default=None, ge=0)
+    amount_wording: str | None = None
+    instrument: m.FinancingInstrument = m.FinancingInstrument.unknown
+    committed_on: date | None = None
+    commitment_year: int | None = Field(default=None, ge=1900, le=2100)
+    status: str | None = None
+    title: str = Field(min_length=1)
+    aiddata_id: int | None = Field(default=None, ge=0)
+    source: str
+
+    _check_slug = field_validator("slug")(_slug)
+
+
+class ExternalIdIn(InputModel):
+    """A project's id in another database (aiddata, osm, gem, wikidata, cdm, verra...)."""
+
+    project: str
+    system: str = Field(min_length=1, max_length=32)
+    value: str = Field(min_length=1, max_length=200)
+    url: str | None = None
+    source: str | None = None
+
+
 # Table name in files -> input model. The order is the order of application.
 INPUT_MODELS: dict[str, type[InputModel]] = {
     "sectors": SectorIn,
@@ -222,6 +253,8 @@ INPUT_MODELS: dict[str, type[InputModel]] = {
     "statement_projects": StatementProjectIn,
     "statement_sectors": StatementSectorIn,
     "metrics": MetricIn,
+    "financing": FinancingIn,
+    "external_ids": ExternalIdIn,
 }
 CHILD_TABLES = {
     "project_countries": "project",

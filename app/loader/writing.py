@@ -66,6 +66,8 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "statement_projects": ("statement", "project"),
     "statement_sectors": ("statement", "sector"),
     "metrics": ("slug",),
+    "financing": ("slug",),
+    "external_ids": ("project", "system", "value"),
 }
 # A row's key: the bare slug, or a tuple of the fields (1M bare slugs cost less than tuples).
 KEYS: dict[str, Callable[[Any], Any]] = {t: attrgetter(*f) for t, f in KEY_FIELDS.items()}
@@ -95,6 +97,11 @@ REFERENCES: list[tuple[str, str, str]] = [
     ("metrics", "project", "project"),
     ("metrics", "source", "source"),
     ("metrics", "statement", "statement"),
+    ("financing", "project", "project"),
+    ("financing", "lender", "organization"),
+    ("financing", "source", "source"),
+    ("external_ids", "project", "project"),
+    ("external_ids", "source", "source"),
 ]
 KEY_SOURCES: dict[str, tuple[str, Table, str]] = {
     "sector": ("sectors", m.Sector.__table__, "slug"),  # type: ignore[attr-defined]
@@ -276,7 +283,7 @@ PROJECT_COLUMNS = (
     "capacity_value", "capacity_unit", "capacity_note", "opened_on", "construction_started_on",
     "cost_usd", "cost_note", "latitude", "longitude", "location_precision", "location_name",
     "location_source_slug", "geometry_geojson", "summary", "facts_note", "search_text",
-    "claimed_tco2_per_year",
+    "claimed_tco2_per_year", "origin",
 )  # fmt: skip
 
 
@@ -288,7 +295,7 @@ def _project_builder(parent_of: dict[str, str | None]) -> Callable[[Any], tuple[
             p.capacity_value, p.capacity_unit, p.capacity_note, p.opened_on,
             p.construction_started_on, p.cost_usd, p.cost_note, p.latitude, p.longitude,
             _e(p.location_precision), p.location_name, p.location_source, p.geometry_geojson,
-            p.summary, p.facts_note, _search_text(p), None,
+            p.summary, p.facts_note, _search_text(p), None, p.origin,
         )  # fmt: skip
 
     return build
@@ -446,6 +453,24 @@ TABLE_SPECS: dict[str, TableSpec] = {
         upsert=False,
     ),
     "metrics": TableSpec(_t(m.Metric), METRIC_COLUMNS, _metric_tuple, upsert=False),
+    "financing": TableSpec(
+        _t(m.Financing),
+        (
+            "slug", "project_slug", "lender_slug", "co_lenders", "amount_usd_2021",
+            "amount_wording", "instrument", "committed_on", "commitment_year", "status", "title",
+            "aiddata_id", "source_slug",
+        ),
+        lambda f: (
+            f.slug, f.project, f.lender, f.co_lenders, f.amount_usd_2021, f.amount_wording,
+            str(f.instrument), f.committed_on, f.commitment_year, f.status, f.title,
+            f.aiddata_id, f.source,
+        ),
+    ),  # fmt: skip
+    "external_ids": TableSpec(
+        _t(m.ExternalId),
+        ("project_slug", "system", "value", "url", "source_slug"),
+        lambda x: (x.project, x.system, x.value, x.url, x.source),
+    ),
 }
 
 

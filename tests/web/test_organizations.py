@@ -3,37 +3,52 @@ pages and API, financing on project pages, the lender facet and search across le
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
+from app import models as m
 from app.aiddata.importer import import_aiddata
 from app.config import PROJECT_ROOT
 from app.db import build_engine
+from app.exports import export_package
 from app.loader import load_paths
 from app.migrate import upgrade
 from tests.conftest import SEED_DIR, _free_port, fresh_database_url, settings_for
 
 AIDDATA = PROJECT_ROOT / "imports" / "aiddata" / "gcdf3-green-candidates.csv"
+F = m.Financing.__table__  # type: ignore[attr-defined]
+X = m.ExternalId.__table__  # type: ignore[attr-defined]
+P = m.Project.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
-def imported_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def imported_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The seed plus the AidData import, as `make run` prepares it."""
     url = fresh_database_url(tmp_path_factory.mktemp("imported"), "imported")
     engine = build_engine(settings_for(url))
     upgrade(engine)
     load_paths(engine, [SEED_DIR])
     import_aiddata(engine, AIDDATA)
     engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def imported_app(imported_url: str) -> Any:
     from app.main import create_app
 
-    return create_app(settings_for(url))
+    return create_app(settings_for(imported_url))
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +139,24 @@ def test_organizations_index_and_unknown_organisation(http: TestClient) -> None:
     assert {"china-exim", "cdb", "silk-road-fund"} <= {o["slug"] for o in listed}
     assert http.get("/organizations/no-such-org").status_code == 404
     assert http.get("/api/v1/organizations/no-such-org").status_code == 404
+
+
+def test_data_package_carries_financing_and_aiddata_licence(
+    imported_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    source = build_engine(settings_for(imported_url))
+    with source.connect() as conn:
+        export_package(conn, tmp_path / "package")
+        expected = {t: sorted(map(tuple, conn.execute(select(t)))) for t in (F, X)}
+    source.dispose()
+    package = json.loads((tmp_path / "package" / "datapackage.json").read_text(encoding="utf-8"))
+    assert [x["name"] for x in package["licenses"]] == ["MIT", "ODC-By-1.0"]
+    header = (tmp_path / "package" / "financing.csv").read_text(encoding="utf-8").split("\n")[0]
+    assert header.startswith("slug,project,lender,co_lenders,amount_usd_2021")
+    load_paths(engine, [tmp_path / "package"])  # re-loads into an empty database
+    with engine.connect() as conn:
+        assert {t: sorted(map(tuple, conn.execute(select(t)))) for t in (F, X)} == expected
+        assert conn.execute(select(func.count()).where(P.c.origin == "aiddata")).scalar() > 250
 
 
 def test_external_id_lookup(http: TestClient) -> None:

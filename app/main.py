@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static.mount(app)
     app.include_router(api_routes.router)
     app.include_router(financing_api.router)
+    app.include_router(financing_web.downloads)
     app.include_router(financing_web.router)
     app.include_router(exports.router)
     app.include_router(pages.router)

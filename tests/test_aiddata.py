@@ -84,7 +84,7 @@ def test_title_parsing_of_lenders_instruments_links_and_amounts() -> None:
     assert parse.instrument(title) is m.FinancingInstrument.syndicated_loan_share
     assert parse.linked_ids(title) == {54012, 92310, 37233}
     assert parse.amount_wording(title) == "$1.292 billion"
-    assert parse.project_name(title) == "720MW Karot Hydropower Project"
+    assert parse.project_name(title) == "Karot Hydropower Project"
     two = "China Eximbank and China Construction Bank provide $90 million export seller’s credit"
     assert [x.slug for x in parse.lenders_named(two)] == ["china-exim", "china-construction-bank"]
     assert parse.instrument(two) is m.FinancingInstrument.sellers_credit

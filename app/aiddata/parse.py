@@ -213,7 +213,14 @@ def project_name(title: str) -> str:
     after = after or re.search(r"\bto\s+(?:the\s+)?([A-Z].+)$", text)
     name = after.group(1) if after else text
     name = re.sub(r"\s+", " ", name).strip(" .,;–-")
+    # A leading capacity ("720MW Karot ...") is kept as the project's capacity, not its name.
+    name = _CAPACITY_PREFIX.sub("", name) or name
     return name[:1].upper() + name[1:] if name else title.strip()
+
+
+_CAPACITY_PREFIX = re.compile(
+    r"^(?:the\s+)?(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?:GW|MWp|MW|kWp|kW|km)\s+", re.I
+)
 
 
 # ---------------------------------------------------------------- classification

@@ -98,6 +98,11 @@ def project_external_ids(session: Session, *, slug: str) -> list[ExternalIdOut]:
     ]
 
 
+def project_exists(session: Session, *, slug: str) -> bool:
+    statement = select(P.c.slug).where(P.c.slug == slug)
+    return session.connection().execute(statement).first() is not None
+
+
 def projects_with_external_id(session: Session, *, system: str, value: str) -> list[str]:
     """Slugs of the projects that carry `value` in `system` (e.g. an AidData record id)."""
     statement = select(X.c.project_slug).where(X.c.system == system, X.c.value == value)
@@ -247,3 +252,29 @@ def lender_pairs() -> Any:
         )
         .subquery("lender_pairs")
     )
+
+
+FINANCING_CSV_COLUMNS = (
+    "slug", "project", "project_name", "lender", "lender_name", "co_lenders", "amount_usd_2021",
+    "amount_wording", "instrument", "committed_on", "commitment_year", "status", "title",
+    "aiddata_id", "source_url",
+)  # fmt: skip
+
+
+def financing_rows(session: Session, *, project_slugs: list[str]) -> list[list[Any]]:
+    """Financing records of these projects as CSV rows (FINANCING_CSV_COLUMNS), by project."""
+    rows: list[list[Any]] = []
+    ordered = sorted(set(project_slugs))
+    for start in range(0, len(ordered), 500):
+        batch = ordered[start : start + 500]
+        for f in _financing_rows(session, F.c.project_slug.in_(batch)):
+            rows.append(
+                [
+                    f.slug, f.project_slug, f.project_name,
+                    f.lender.slug if f.lender else None, f.lender.name if f.lender else None,
+                    f.co_lenders, f.amount_usd_2021, f.amount_wording, f.instrument,
+                    f.committed_on, f.commitment_year, f.status, f.title, f.aiddata_id,
+                    f.source_url,
+                ]
+            )  # fmt: skip
+    return sorted(rows, key=lambda row: (row[1], row[0]))

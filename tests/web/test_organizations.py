@@ -3,6 +3,8 @@ pages and API, financing on project pages, the lender facet and search across le
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import threading
 import time
@@ -199,3 +201,18 @@ def test_karot_financing_section_in_chromium(browser: Any, live_imported: str, w
         section.screenshot(path=str(SCREENSHOTS / f"karot-financing-{width}.png"))
     finally:
         page.close()
+
+
+def test_financing_csv_downloads(http: TestClient) -> None:
+    response = http.get("/financing.csv?lender=china-exim")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    by_lender = _slugs(http, "lender=china-exim")
+    assert {row["project"] for row in rows} <= by_lender
+    assert any(row["lender"] == "china-exim" for row in rows)
+    karot = http.get("/projects/karot-hydropower/financing.csv")
+    lines = list(csv.DictReader(io.StringIO(karot.text)))
+    assert sorted(row["aiddata_id"] for row in lines) == ["37233", "92310", "92311"]
+    assert all(row["source_url"].startswith("https://china.aiddata.org/projects/") for row in lines)
+    assert http.get("/projects/no-such-project/financing.csv").status_code == 404
+    assert http.get("/financing.csv?lender=no-such-bank").status_code == 422

@@ -196,3 +196,26 @@ def test_mapping_to_an_unknown_project_is_refused(engine: Engine, tmp_path: Path
     assert "no curated project has this slug" in str(rejected.value.problems[0])
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(F)).scalar() == 0
+
+
+def test_a_changed_mapping_moves_the_financing(engine: Engine, tmp_path: Path) -> None:
+    _seeded(engine)
+    import_aiddata(engine, FIXTURE, MAPPING)
+    with engine.connect() as conn:
+        text = select(P.c.search_text).where(P.c.slug == "karot-hydropower")
+        assert "silk road fund" in (conn.execute(text).scalar() or "")
+    empty = tmp_path / "mapping.yaml"
+    empty.write_text("projects: {}\n", encoding="utf-8")
+    import_aiddata(engine, FIXTURE, empty)
+    with engine.connect() as conn:
+        karot = conn.execute(
+            select(func.count()).select_from(F).where(F.c.project_slug == "karot-hydropower")
+        ).scalar()
+        dam = conn.execute(
+            select(P.c.origin, func.count())
+            .where(P.c.name == "Karot Hydropower Project")
+            .group_by(P.c.origin)
+        ).all()
+    # Unmapped, the three shares become a project of the import's own beside the curated one.
+    assert karot == 0
+    assert sorted(dam, key=repr) == sorted([(None, 1), ("aiddata", 1)], key=repr)

@@ -159,20 +159,25 @@ def _plan_problems(
 
 def _apply(conn: Connection, plan: Plan, records: list[Record]) -> ImportReport:
     new = [p for p in plan.projects if not p.mapped]
-    new_slugs = {p.slug for p in new}
-    _clear_previous(conn, new_slugs)
-    lenders = _write_organizations(conn, records)
-    _write_sources(conn, records)
+    used = [record for project in plan.projects for record in project.records]
+    previous = _clear_previous(conn, {p.slug for p in new})
+    lenders = _write_organizations(conn, used)
+    _write_sources(conn, used)
     _write_projects(conn, new)
     financing = _write_financing(conn, plan.projects, lenders)
     _write_external_ids(conn, plan.projects)
-    refresh_search_text(conn)
+    # Lender names are searchable: every project that gained or lost financing is rewritten.
+    refresh_search_text(conn, previous | {p.slug for p in plan.projects})
     _bump_version(conn)
     return _report(plan, records, financing, lenders)
 
 
-def _clear_previous(conn: Connection, keep: set[str]) -> None:
-    """Remove what an earlier import wrote; its projects that stay are rewritten below."""
+def _clear_previous(conn: Connection, keep: set[str]) -> set[str]:
+    """Remove what an earlier import wrote (its projects that stay are rewritten below);
+    return the projects that had imported financing."""
+    financed = set(
+        conn.execute(select(F.c.project_slug).where(F.c.aiddata_id.is_not(None))).scalars()
+    )
     conn.execute(delete(F).where(F.c.aiddata_id.is_not(None)))
     conn.execute(delete(X).where(X.c.source_slug == DATASET_SOURCE))
     previous = set(conn.execute(select(P.c.slug).where(P.c.origin == ORIGIN)).scalars())
@@ -184,6 +189,7 @@ def _clear_previous(conn: Connection, keep: set[str]) -> None:
         gone = [slug for slug in batch if slug not in keep]
         if gone:
             conn.execute(delete(P).where(P.c.slug.in_(gone)))
+    return financed - (previous - keep)
 
 
 def _write_organizations(conn: Connection, records: list[Record]) -> dict[int, list[str]]:
@@ -406,8 +412,7 @@ def _report(
     report.linked_in = {p.slug: p.linked_in for p in plan.projects if p.mapped and p.linked_in}
     report.not_projects = plan.not_projects
     report.outside_taxonomy = plan.outside_taxonomy
-    in_projects = {r.id for p in plan.projects for r in p.records}
-    report.unnamed_lenders = [r for r in records if r.id in in_projects and not lenders[r.id]]
+    report.unnamed_lenders = [r for p in plan.projects for r in p.records if not lenders[r.id]]
     return report
 
 

@@ -176,7 +176,13 @@ def _import_aiddata(engine, file: Path, *, mapping: Path | None = None, verbose:
         console.print(f"[red]rejected:[/red] {len(exc.problems)} problem(s); nothing was written")
         raise typer.Exit(code=1) from None
     lines = report.lines()
-    for line in lines if verbose else lines[:3]:
+    if not verbose:  # `make run`: the counts; the command itself prints every record left out
+        left = len(report.not_projects) + len(report.outside_taxonomy)
+        lines = lines[:3] + [
+            f"{left} records left out (not a project, or no technology of ours): "
+            f"`bri-tracker import aiddata {file}` lists them with the reason"
+        ]
+    for line in lines:
         typer.echo(line, err=True)
 
 

@@ -131,22 +131,20 @@ def serve(
 
 
 def prepare_database() -> None:
-    """Migrate and load the seed dataset (idempotent: a re-load upserts the same rows)."""
-    from app.loader import LoadError, load_paths
-    from app.migrate import upgrade
+    """Migrate and load the seed dataset into the configured database, or exit saying why."""
+    from app.loader import LoadError
+    from app.seeding import prepare_database as migrate_and_seed
 
     settings = get_settings()
-    engine = _engine()
-    upgrade(engine)
     try:
-        summary = load_paths(engine, [settings.seed_dir])
+        seeded = migrate_and_seed(settings)
     except LoadError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         sys.exit(f"seed dataset rejected: {len(exc.problems)} problem(s)")
-    console.print(f"seed loaded: {summary.counts.get('projects', 0)} projects")
-    if settings.aiddata_file.exists():
-        _import_aiddata(engine, settings.aiddata_file, verbose=False)
+    console.print(f"seed loaded: {seeded.load.counts.get('projects', 0)} projects")
+    if seeded.aiddata is not None:
+        _print_report(seeded.aiddata, settings.aiddata_file, verbose=False)
 
 
 @import_app.command("aiddata")
@@ -161,10 +159,10 @@ def import_aiddata_command(
 
     engine = _engine()
     upgrade(engine)
-    _import_aiddata(engine, file, mapping=mapping, verbose=True)
+    _import_aiddata(engine, file, mapping=mapping)
 
 
-def _import_aiddata(engine, file: Path, *, mapping: Path | None = None, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def _import_aiddata(engine, file: Path, *, mapping: Path | None = None) -> None:  # type: ignore[no-untyped-def]
     from app.aiddata.importer import import_aiddata
     from app.loader import LoadError
 
@@ -175,8 +173,13 @@ def _import_aiddata(engine, file: Path, *, mapping: Path | None = None, verbose:
             typer.echo(str(problem), err=True)
         console.print(f"[red]rejected:[/red] {len(exc.problems)} problem(s); nothing was written")
         raise typer.Exit(code=1) from None
+    _print_report(report, file, verbose=True)
+
+
+def _print_report(report, file: Path, *, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+    """The import report; `make run` prints the counts, the command every record left out."""
     lines = report.lines()
-    if not verbose:  # `make run`: the counts; the command itself prints every record left out
+    if not verbose:
         left = len(report.not_projects) + len(report.outside_taxonomy)
         lines = lines[:3] + [
             f"{left} records left out (not a project, or no technology of ours): "

@@ -7,6 +7,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.config import Settings, get_settings
 from app.db import build_engine, check_database
+from app.seeding import prepare_database
 from app.web.security import HeadAsGetMiddleware, SecurityHeadersMiddleware
 
 
@@ -14,9 +15,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings (and so their own database)."""
     settings = settings or get_settings()
     if settings.load_seed_on_start:
-        from app.cli import prepare_database
-
-        prepare_database()
+        # The database of *these* settings: a test's or a caller's, not the environment's.
+        prepare_database(settings)
     app = FastAPI(
         title="Green BRI Tracker API",
         version="1",
@@ -28,16 +28,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = build_engine(settings, create_dir=False)
     check_database(app.state.engine)
+    from app.api import organizations as organizations_api
     from app.api import routes as api_routes
-    from app.financing import api as financing_api
-    from app.financing import web as financing_web
     from app.web import errors, exports, pages, static
+    from app.web import organizations as organizations_web
 
     static.mount(app)
     app.include_router(api_routes.router)
-    app.include_router(financing_api.router)
-    app.include_router(financing_web.downloads)
-    app.include_router(financing_web.router)
+    app.include_router(organizations_api.router)
+    app.include_router(organizations_web.downloads)
+    app.include_router(organizations_web.router)
     app.include_router(exports.router)
     app.include_router(pages.router)
     errors.install(app)

@@ -15,7 +15,7 @@ from app import models as m
 from app.aiddata import parse
 from app.aiddata.importer import import_aiddata
 from app.loader import LoadError, load_paths
-from tests.conftest import SEED_DIR
+from tests.helpers import SEED_DIR
 
 FIXTURE = Path(__file__).parent / "data" / "aiddata" / "fixture.csv"
 MAPPING = FIXTURE.parent / "mapping.yaml"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -17,8 +18,9 @@ from sqlmodel import Session
 
 from app import models as m
 from app.financing.queries import lender_condition, lender_pairs
+from app.projects.filter import ProjectFilter, SortKey
 from app.queries.cache import cached
-from app.schemas import FacetValue, Page, ProjectFilter, ProjectSummary, SortKey
+from app.schemas import FacetValue, Page, ProjectSummary
 
 P = m.Project.__table__  # type: ignore[attr-defined]
 PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
@@ -152,7 +154,7 @@ def _conditions(
             )
         )
     if filters.lender and skip != "lender":
-        conditions.append(lender_condition(filters.lender))
+        conditions.append(lender_condition(list(filters.lender)))
     if filters.q and filters.q.strip():
         for word in filters.q.lower().split()[:8]:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -160,7 +162,7 @@ def _conditions(
     return conditions
 
 
-def _technologies(values: list[str], vocab: dict[str, Any]) -> list[str]:
+def _technologies(values: Sequence[str], vocab: dict[str, Any]) -> list[str]:
     chosen = set(values)
     return sorted(
         slug

@@ -26,7 +26,7 @@ from app.db import build_engine
 from app.exports import export_package
 from app.loader import load_paths
 from app.migrate import upgrade
-from tests.conftest import SEED_DIR, _free_port, fresh_database_url, settings_for
+from tests.helpers import SCREENSHOTS, SEED_DIR, free_port, fresh_database_url, settings_for
 
 AIDDATA = PROJECT_ROOT / "imports" / "aiddata" / "gcdf3-green-candidates.csv"
 F = m.Financing.__table__  # type: ignore[attr-defined]
@@ -169,7 +169,7 @@ def test_external_id_lookup(http: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def live_imported(imported_app: Any) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(imported_app, host="127.0.0.1", port=port, log_level="warning")
     )
@@ -186,7 +186,6 @@ def live_imported(imported_app: Any) -> Iterator[str]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_karot_financing_section_in_chromium(browser: Any, live_imported: str, width: int) -> None:
-    from tests.browser.conftest import SCREENSHOTS
 
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.api.http import ClearErrorsRoute, conditional, problem
 from app.db import SessionDep
 from app.exports import write_csv
 from app.financing import charts, queries
+from app.http.deps import ProjectQuery
+from app.http.responses import ClearErrorsRoute, conditional, problem
 from app.queries.projects import UnknownFilterValue, all_matching_slugs
-from app.schemas import ProjectFilter
 from app.web.page_cache import cached_page
 from app.web.templating import render
 
@@ -65,9 +63,7 @@ def _csv(request: Request, rows: list[list[object]], filename: str) -> Response:
 
 
 @downloads.get("/financing.csv")
-def financing_csv(
-    request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
-) -> Response:
+def financing_csv(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """Financing records of every project matching the catalogue filter, as UTF-8 CSV."""
     try:
         slugs = all_matching_slugs(session, filters=filters)

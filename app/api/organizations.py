@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.api.http import ERROR_RESPONSES, NOT_FOUND, ClearErrorsRoute, json_response, problem
 from app.db import SessionDep
 from app.financing import queries
 from app.financing.org_schemas import OrganizationDetail, OrganizationSummary
+from app.http.responses import ERROR_RESPONSES, NOT_FOUND, ClearErrorsRoute, json_response, problem
 
 router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ClearErrorsRoute)
 

@@ -1,4 +1,5 @@
-"""JSON API of organisations: /api/v1/organizations and /api/v1/organizations/{slug}."""
+"""JSON API of organisations (/api/v1/organizations[/{slug}]) and of the cross-walk of ids
+(/api/v1/external-ids/{system}/{value})."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from pydantic import BaseModel, Field
 from app.db import SessionDep
 from app.financing import queries
 from app.financing.org_schemas import OrganizationDetail, OrganizationSummary
-from app.http.responses import ERROR_RESPONSES, NOT_FOUND, ClearErrorsRoute, json_response, problem
+from app.http.cache import cached_response
+from app.http.errors import ERROR_RESPONSES, NOT_FOUND, NotFound
+from app.http.responses import json_response
 
-router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ClearErrorsRoute)
+router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
 @router.get(
@@ -22,6 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ClearErrorsRoute)
     responses=ERROR_RESPONSES,
     summary="Organisations with their projects and lending",
 )
+@cached_response
 def organizations(request: Request, session: SessionDep) -> Response:
     """Every organisation with its project count, financing records and amount lent."""
     return json_response(request, queries.list_organizations(session))
@@ -33,6 +37,7 @@ def organizations(request: Request, session: SessionDep) -> Response:
     responses={**ERROR_RESPONSES, **NOT_FOUND},
     summary="One organisation with its roles, lending and statements",
 )
+@cached_response
 def organization(
     request: Request,
     session: SessionDep,
@@ -41,7 +46,7 @@ def organization(
     """An organisation's roles across projects, its financing records and amount lent."""
     found = queries.organization_detail(session, slug=slug)
     if found is None:
-        return problem(404, f"unknown organization {slug!r}")
+        raise NotFound("Organisation", f"unknown organization {slug!r}")
     return json_response(request, found)
 
 
@@ -68,5 +73,5 @@ def external_id(
     """The cross-walk: which of our projects an outside record (AidData #92311...) is about."""
     slugs = queries.projects_with_external_id(session, system=system, value=value)
     if not slugs:
-        return problem(404, f"no project carries {system} id {value!r}")
+        raise NotFound("Record", f"no project carries {system} id {value!r}")
     return json_response(request, ExternalIdLookup(system=system, value=value, projects=slugs))

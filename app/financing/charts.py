@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.charts import SECTOR_COLOURS, Chart, _layout, _short, figure
-from app.financing.schemas import AmountRow
+from app.financing.org_schemas import AmountRow
 
 CAVEAT = (
     "Sums of AidData's amounts in constant 2021 US dollars. AidData's 'recommended for "

@@ -1,12 +1,13 @@
-"""Response models of organisations: their roles, lending and statements."""
+"""Response models of organisations (their roles, lending and statements) and of the sums of
+committed amounts the charts show."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.api_schemas import OrganizationRef, ProjectRef
-from app.financing.schemas import FinancingOut
-from app.models import PartyRole
+from app.financing.model import FinancingOut
+from app.organizations.model import OrganizationRef
+from app.projects.model import PartyRole, ProjectRef
 
 
 class OrganizationSummary(OrganizationRef):
@@ -41,3 +42,13 @@ class OrganizationDetail(OrganizationRef):
         default=None, description="Sum of those records' amounts (constant 2021 USD)"
     )
     statement_count: int = Field(description="Statements recorded for it (see /statements)")
+
+
+class AmountRow(BaseModel):
+    """A sum of committed amounts for a chart."""
+
+    key: str
+    label: str
+    year: int | None = None
+    amount_usd_2021: float
+    records: int

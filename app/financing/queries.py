@@ -1,19 +1,27 @@
 """Financing, cross-walk ids and organisations: who lent what, and everything an
 organisation does across projects. Keyword-only functions returning the models of
-app/financing/schemas.py; pages and the API call the same ones."""
+app/financing/model.py and org_schemas.py; pages and the API call the same ones."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from app import models as m
-from app.api_schemas import OrganizationRef, ProjectRef
-from app.financing.org_schemas import OrganizationDetail, OrganizationRole, OrganizationSummary
-from app.financing.schemas import AmountRow, ExternalIdOut, FinancingOut, LenderRef
+from app.filtering import UnknownFilterValue
+from app.financing.model import ExternalIdOut, FinancingOut, LenderRef
+from app.financing.org_schemas import (
+    AmountRow,
+    OrganizationDetail,
+    OrganizationRole,
+    OrganizationSummary,
+)
+from app.organizations.model import OrganizationRef
+from app.projects.model import ProjectRef
 from app.queries.cache import cached
 
 P = m.Project.__table__  # type: ignore[attr-defined]
@@ -224,6 +232,21 @@ def _amounts_by_sector_year(session: Session, lender: str) -> tuple[AmountRow, .
     )
 
 
+@cached("organization-names")
+def lender_names(session: Session) -> dict[str, str]:
+    """Organisation slug -> name, for the lender facet's labels."""
+    rows = session.connection().execute(select(O.c.slug, O.c.name))
+    return {slug: name for slug, name in rows}
+
+
+def require_lenders(session: Session, lenders: tuple[str, ...]) -> None:
+    """Raise UnknownFilterValue for a lender slug no organisation has."""
+    known = lender_names(session)
+    for value in lenders:
+        if value not in known:
+            raise UnknownFilterValue("lender", value, "use an organisation slug")
+
+
 def lender_condition(lenders: list[str]) -> Any:
     """Projects a lender financed: a financing record names it, or a curated party row says
     it is a financier (seed projects list their lenders as parties)."""
@@ -261,7 +284,7 @@ FINANCING_CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def financing_rows(session: Session, *, project_slugs: list[str]) -> list[list[Any]]:
+def financing_rows(session: Session, *, project_slugs: Iterable[str]) -> list[list[Any]]:
     """Financing records of these projects as CSV rows (FINANCING_CSV_COLUMNS), by project."""
     rows: list[list[Any]] = []
     ordered = sorted(set(project_slugs))

@@ -154,7 +154,9 @@ def test_data_package_carries_financing_and_aiddata_licence(
     package = json.loads((tmp_path / "package" / "datapackage.json").read_text(encoding="utf-8"))
     assert [x["name"] for x in package["licenses"]] == ["MIT", "ODC-By-1.0"]
     header = (tmp_path / "package" / "financing.csv").read_text(encoding="utf-8").split("\n")[0]
-    assert header.startswith("slug,project,lender,co_lenders,amount_usd_2021")
+    assert {"slug", "project", "lender", "amount_usd_2021", "aiddata_id", "source"} <= set(
+        header.split(",")
+    )
     load_paths(engine, [tmp_path / "package"])  # re-loads into an empty database
     with engine.connect() as conn:
         assert {t: sorted(map(tuple, conn.execute(select(t)))) for t in (F, X)} == expected

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.financing.model import ExternalId, Financing, FinancingInstrument
 from app.metrics.model import Basis, Metric, MetricKind, Period, Qualifier, Scope
 from app.organizations.model import Organization, OrganizationKind, Person
 from app.places.model import Country, Sector
@@ -34,7 +35,10 @@ __all__ = [
     "ClaimCheck",
     "Country",
     "DatasetState",
+    "ExternalId",
     "FactorKind",
+    "Financing",
+    "FinancingInstrument",
     "LocationPrecision",
     "Metric",
     "MetricKind",

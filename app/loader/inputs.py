@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from app import models as m
+from app.financing.model import ExternalIdIn, FinancingIn
 from app.metrics.model import MetricIn
 from app.organizations.model import OrganizationIn, PersonIn
 from app.places.model import SectorIn
@@ -105,6 +106,8 @@ INPUT_MODELS: dict[str, type[InputModel]] = {
     "statement_projects": StatementProjectIn,
     "statement_sectors": StatementSectorIn,
     "metrics": MetricIn,
+    "financing": FinancingIn,
+    "external_ids": ExternalIdIn,
 }
 CHILD_TABLES = {
     "project_countries": "project",

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection
 from app import models as m
 from app.checks import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
+from app.financing.model import ExternalIdFields, FinancingFields
+from app.financing.search import refresh_search_text
 from app.loader import parallel
 from app.loader.inputs import (
     CHILD_TABLES,
@@ -285,6 +287,12 @@ STATEMENT_WRITTEN, _statement_values = _as_written(StatementFields)
 STATEMENT_COLUMNS = (*STATEMENT_WRITTEN, "speaker_slug", "organization_slug", "source_slug")
 
 
+FINANCING_WRITTEN, _financing_values = _as_written(FinancingFields)
+FINANCING_COLUMNS = (*FINANCING_WRITTEN, "project_slug", "lender_slug", "source_slug")
+EXTERNAL_ID_WRITTEN, _external_id_values = _as_written(ExternalIdFields)
+EXTERNAL_ID_COLUMNS = (*EXTERNAL_ID_WRITTEN, "project_slug", "source_slug")
+
+
 TABLE_SPECS: dict[str, TableSpec] = {
     "sectors": TableSpec(
         _t(m.Sector),
@@ -399,6 +407,16 @@ TABLE_SPECS: dict[str, TableSpec] = {
         upsert=False,
     ),
     "metrics": TableSpec(_t(m.Metric), METRIC_COLUMNS, _metric_tuple, upsert=False),
+    "financing": TableSpec(
+        _t(m.Financing),
+        FINANCING_COLUMNS,
+        lambda f: (*_financing_values(f), f.project, f.lender, f.source),
+    ),
+    "external_ids": TableSpec(
+        _t(m.ExternalId),
+        EXTERNAL_ID_COLUMNS,
+        lambda x: (*_external_id_values(x), x.project, x.source),
+    ),
 }
 
 
@@ -732,6 +750,8 @@ def refresh_derived(
             .where(project.c.slug.in_(slugs[start : start + 500]))
             .values(claimed_tco2_per_year=largest)
         )
+    # Search text also reads parties, lenders and place names (app/financing/search.py).
+    refresh_search_text(conn, project_slugs)
     refresh_claim_checks(conn, project_slugs, tick, checker)
 
 

@@ -1,7 +1,7 @@
 """financing and external ids issue 14
 
 Revision ID: 21eb9c109b9c
-Revises: 5b0cd6087d08
+Revises: c13e0f2a9b41
 Create Date: 2026-11-30 10:58:32.152756
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "21eb9c109b9c"
-down_revision: str | None = "5b0cd6087d08"
+down_revision: str | None = "c13e0f2a9b41"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

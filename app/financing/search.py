@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, literal, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Connection
 
 from app import models as m
@@ -24,11 +25,22 @@ F = m.Financing.__table__  # type: ignore[attr-defined]
 BATCH = 500
 
 
-def _joined(conn: Connection, column: Any) -> Any:
-    """All values of `column` in one space-separated string (group_concat / string_agg)."""
+def _joined(conn: Connection, value: Any, source: Any, where: Any) -> Any:
+    """All values of `value` over `source` rows matching `where`, sorted and joined by spaces,
+    as a scalar subquery: the same text on every load, whatever order the rows come in."""
     if conn.dialect.name == "postgresql":
-        return func.string_agg(column, literal(" "))
-    return func.group_concat(column, literal(" "))
+        aggregate = func.string_agg(value, aggregate_order_by(literal(" "), value))
+        return select(aggregate).select_from(source).where(where).scalar_subquery()
+    # SQLite aggregates in the order of its input: sort the rows in a subquery first.
+    rows = (
+        select(value.label("v"))
+        .select_from(source)
+        .where(where)
+        .order_by(value)
+        .correlate(P)
+        .subquery()
+    )
+    return select(func.group_concat(rows.c.v, literal(" "))).scalar_subquery()
 
 
 def _text(*columns: Any) -> Any:
@@ -40,23 +52,23 @@ def _text(*columns: Any) -> Any:
 
 def search_text_expression(conn: Connection) -> Any:
     """The search text of the project row in the outer UPDATE, as one SQL expression."""
-    countries = (
-        select(_joined(conn, C.c.name))
-        .select_from(PC.join(C, C.c.iso3 == PC.c.country_iso3))
-        .where(PC.c.project_slug == P.c.slug)
-        .scalar_subquery()
+    countries = _joined(
+        conn,
+        C.c.name,
+        PC.join(C, C.c.iso3 == PC.c.country_iso3),
+        PC.c.project_slug == P.c.slug,
     )
-    parties = (
-        select(_joined(conn, _text(O.c.name, O.c.local_name)))
-        .select_from(PP.join(O, O.c.slug == PP.c.organization_slug))
-        .where(PP.c.project_slug == P.c.slug)
-        .scalar_subquery()
+    parties = _joined(
+        conn,
+        _text(O.c.name, O.c.local_name),
+        PP.join(O, O.c.slug == PP.c.organization_slug),
+        PP.c.project_slug == P.c.slug,
     )
-    lenders = (
-        select(_joined(conn, _text(O.c.name, O.c.local_name, F.c.co_lenders)))
-        .select_from(F.outerjoin(O, O.c.slug == F.c.lender_slug))
-        .where(F.c.project_slug == P.c.slug)
-        .scalar_subquery()
+    lenders = _joined(
+        conn,
+        _text(O.c.name, O.c.local_name, F.c.co_lenders),
+        F.outerjoin(O, O.c.slug == F.c.lender_slug),
+        F.c.project_slug == P.c.slug,
     )
     return func.lower(
         _text(

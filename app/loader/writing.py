@@ -34,7 +34,10 @@ from app.loader.inputs import (
 from app.loader.keys import KEYS, REFERENCES
 from app.loader.reading import RawDataset, RawRow, iter_rows
 from app.metrics.model import MetricFields
+from app.organizations.model import OrganizationFields, PersonFields
+from app.places.model import SectorFields
 from app.projects.model import Place, ProjectFields
+from app.sources.model import SourceFields
 from app.statements.model import StatementFields
 from app.units import UnitError, conversion_for
 
@@ -283,8 +286,20 @@ def _metric_tuple(r: MetricIn) -> tuple[Any, ...]:
     )
 
 
-STATEMENT_WRITTEN, _statement_values = _as_written(StatementFields)
-STATEMENT_COLUMNS = (*STATEMENT_WRITTEN, "speaker_slug", "organization_slug", "source_slug")
+def _spec(
+    table: type[Any],
+    bases: tuple[type[BaseModel], ...],
+    references: tuple[tuple[str, str], ...] = (),
+) -> TableSpec:
+    """A table written from its field bases as they are, then the (column, input field) pairs
+    whose names differ between file and table (`organization_slug` from `organization`)."""
+    names, values = _as_written(*bases)
+    getters = [attrgetter(field) for _column, field in references]
+
+    def build(row: Any) -> tuple[Any, ...]:
+        return (*values(row), *(get(row) for get in getters))
+
+    return TableSpec(_t(table), (*names, *(column for column, _f in references)), build)
 
 
 FINANCING_WRITTEN, _financing_values = _as_written(FinancingFields)
@@ -294,48 +309,16 @@ EXTERNAL_ID_COLUMNS = (*EXTERNAL_ID_WRITTEN, "project_slug", "source_slug")
 
 
 TABLE_SPECS: dict[str, TableSpec] = {
-    "sectors": TableSpec(
-        _t(m.Sector),
-        ("slug", "name", "parent_slug", "description", "position"),
-        lambda s: (s.slug, s.name, s.parent, s.description, s.position),
+    "sectors": _spec(
+        m.Sector,
+        (SectorFields,),
+        (("parent_slug", "parent"), ("description", "description"), ("position", "position")),
     ),
-    "sources": TableSpec(
-        _t(m.Source),
-        (
-            "slug",
-            "title",
-            "publisher",
-            "author",
-            "url",
-            "published_on",
-            "date_note",
-            "language",
-            "kind",
-            "note",
-        ),
-        lambda s: (
-            s.slug,
-            s.title,
-            s.publisher,
-            s.author,
-            s.url,
-            s.published_on,
-            s.date_note,
-            s.language,
-            s.kind.value,
-            s.note,
-        ),
-    ),  # fmt: skip
-    "organizations": TableSpec(
-        _t(m.Organization),
-        ("slug", "name", "local_name", "kind", "country_iso3", "note"),
-        lambda o: (o.slug, o.name, o.local_name, o.kind.value, o.country, o.note),
+    "sources": _spec(m.Source, (SourceFields,)),
+    "organizations": _spec(
+        m.Organization, (OrganizationFields,), (("country_iso3", "country"), ("note", "note"))
     ),
-    "people": TableSpec(
-        _t(m.Person),
-        ("slug", "name", "title", "organization_slug"),
-        lambda p: (p.slug, p.name, p.title, p.organization),
-    ),
+    "people": _spec(m.Person, (PersonFields,), (("organization_slug", "organization"),)),
     "reference_factors": TableSpec(
         _t(m.ReferenceFactor),
         (
@@ -369,10 +352,14 @@ TABLE_SPECS: dict[str, TableSpec] = {
             f.note,
         ),
     ),  # fmt: skip
-    "statements": TableSpec(
-        _t(m.Statement),
-        STATEMENT_COLUMNS,
-        lambda s: (*_statement_values(s), s.speaker, s.organization, s.source),
+    "statements": _spec(
+        m.Statement,
+        (StatementFields,),
+        (
+            ("speaker_slug", "speaker"),
+            ("organization_slug", "organization"),
+            ("source_slug", "source"),
+        ),
     ),
     # Projects are built by `_project_builder`, which knows each technology's sector.
     "projects": TableSpec(_t(m.Project), PROJECT_COLUMNS, _project_builder({})),

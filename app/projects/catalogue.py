@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
 from sqlmodel import Session
 
+from app.financing.queries import lender_condition, lender_names, lender_pairs, require_lenders
 from app.listing import FacetValue, Page
+from app.models import ClaimCheck
+from app.places.model import Country
 from app.places.vocabulary import (
     require_countries,
     require_regions,
@@ -33,6 +36,13 @@ from app.queries.checks import VERDICT_LABELS
 
 P = Project.__table__  # type: ignore[attr-defined]
 PC = ProjectCountry.__table__  # type: ignore[attr-defined]
+C = Country.__table__  # type: ignore[attr-defined]
+CC = ClaimCheck.__table__  # type: ignore[attr-defined]
+LP = lender_pairs()  # (project, lender) pairs behind the lender facet (app/financing)
+# Aliases for the filters' EXISTS subqueries: the facet queries join PC and C in the outer
+# query, and unaliased subqueries would correlate to those joins and lose their FROM.
+PCF = PC.alias("pc_filter")
+CF = C.alias("c_filter")
 
 STATUS_LABELS = {
     "planned": "Planned",
@@ -53,9 +63,57 @@ def validate_filter(session: Session, filters: ProjectFilter) -> None:
     require_sectors(session, filters.sector)
     require_countries(session, filters.country)
     require_regions(session, filters.region)
+    require_lenders(session, filters.lender)
 
 
 # ---------------------------------------------------------------- conditions
+
+
+def _conditions(
+    filters: ProjectFilter, vocab: dict[str, Any], skip: str | None = None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses for every facet except `skip` (facet counts ignore their own facet)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.sector and skip != "sector":
+        # One IN over technology slugs (a sector stands for its technologies), so the
+        # (technology_slug, ...) indexes serve the filter and, for one technology, the order.
+        conditions.append(P.c.technology_slug.in_(_technologies(filters.sector, vocab)))
+    if filters.country and skip != "country":
+        codes = [c.upper() for c in filters.country]
+        conditions.append(
+            exists().where(and_(PCF.c.project_slug == P.c.slug, PCF.c.country_iso3.in_(codes)))
+        )
+    if filters.region and skip != "region":
+        names = [vocab["regions"][r][0] for r in filters.region if r in vocab["regions"]]
+        conditions.append(
+            exists().where(
+                and_(
+                    PCF.c.project_slug == P.c.slug,
+                    PCF.c.country_iso3 == CF.c.iso3,
+                    or_(CF.c.region.in_(names), CF.c.subregion.in_(names)),
+                )
+            )
+        )
+    if filters.status and skip != "status":
+        conditions.append(P.c.status.in_([s.value for s in filters.status]))
+    if filters.kind and skip != "kind":
+        conditions.append(P.c.kind.in_([k.value for k in filters.kind]))
+    if filters.verdict and skip != "verdict":
+        conditions.append(
+            exists().where(
+                and_(
+                    CC.c.project_slug == P.c.slug,
+                    CC.c.verdict.in_([v.value for v in filters.verdict]),
+                )
+            )
+        )
+    if filters.lender and skip != "lender":
+        conditions.append(lender_condition(list(filters.lender)))
+    if filters.q and filters.q.strip():
+        for word in filters.q.lower().split()[:8]:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(P.c.search_text.like(f"%{escaped}%", escape="\\"))
+    return conditions
 
 
 def _technologies(values: Sequence[str], vocab: dict[str, Any]) -> list[str]:
@@ -132,6 +190,8 @@ def count_projects(session: Session, *, filters: ProjectFilter) -> int:
 def facet_counts(session: Session, *, filters: ProjectFilter) -> dict[str, Any]:
     """Counts per facet value (each facet follows every filter except its own), the total, and
     the projects with an annual claim; summed from `facet_profile` (app/projects/facets.py)."""
+    if filters.lender:
+        return _counts_from_rows(session, filters)
     vocab = vocabulary(session)
     index = facets.facet_index(session)
     weights = None
@@ -139,6 +199,7 @@ def facet_counts(session: Session, *, filters: ProjectFilter) -> dict[str, Any]:
         weights = _text_matches(session, q=_text_key(filters)).weights(index)
     counts = facets.summary_counts(index, _facet_query(filters, vocab), weights)
     counts["sector"] = facets.sector_totals(counts["technology"], vocab["sectors"])
+    counts["lender"] = _lender_counts(session, filters)
     return counts
 
 
@@ -174,6 +235,65 @@ def _facet(**fields: Any) -> FacetValue:
     # Built from the summary and the vocabulary (values already of the right types): skip
     # validation, ~150 values per catalogue page.
     return FacetValue.model_construct(**fields)
+
+
+def _counts_from_rows(session: Session, filters: ProjectFilter) -> dict[str, Any]:
+    """Counts by group-bys over the matching rows: the summary does not hold lenders yet
+    (issue 14's facet), so a filter that names a lender is counted this way."""
+    vocab = vocabulary(session)
+    conn = session.connection()
+
+    def grouped(column: Any, facet: str, *joins: tuple[Any, Any]) -> dict[str, int]:
+        source: Any = P
+        for table, on in joins:
+            source = source.join(table, on)
+        count = func.count(func.distinct(P.c.slug)) if joins else func.count()
+        statement: Select[Any] = (
+            select(column, count)
+            .select_from(source)
+            .where(*_conditions(filters, vocab, skip=facet))
+            .group_by(column)
+        )
+        return {str(value): int(n) for value, n in conn.execute(statement) if value is not None}
+
+    country_join = (PC, PC.c.project_slug == P.c.slug)
+    region_join = (C, C.c.iso3 == PC.c.country_iso3)
+    technology = grouped(P.c.technology_slug, "sector")
+    sector_totals: dict[str, int] = defaultdict(int)
+    for slug, n in technology.items():
+        parent = vocab["sectors"].get(slug, ("", None))[1]
+        if parent:
+            sector_totals[parent] += n
+    matching = _conditions(filters, vocab)
+    total_statement = select(func.count()).select_from(P).where(*matching)
+    claimed = P.c.claimed_tco2_per_year.is_not(None)
+    claimed_statement = select(func.count()).select_from(P).where(*matching, claimed)
+    return {
+        "__total__": int(conn.execute(total_statement).scalar() or 0),
+        "__claimed__": int(conn.execute(claimed_statement).scalar() or 0),
+        "technology": technology,
+        "sector": dict(sector_totals),
+        "country": grouped(PC.c.country_iso3, "country", country_join),
+        "region": grouped(C.c.region, "region", country_join, region_join),
+        "subregion": grouped(C.c.subregion, "region", country_join, region_join),
+        "status": grouped(P.c.status, "status"),
+        "kind": grouped(P.c.kind, "kind"),
+        "verdict": grouped(CC.c.verdict, "verdict", (CC, CC.c.project_slug == P.c.slug)),
+        "lender": grouped(LP.c.lender_slug, "lender", (LP, LP.c.project_slug == P.c.slug)),
+    }
+
+
+def _lender_counts(session: Session, filters: ProjectFilter) -> dict[str, int]:
+    """Projects per lender among those the other filters match (rows: not in the summary)."""
+    count = func.count(func.distinct(P.c.slug))
+    statement = (
+        select(LP.c.lender_slug, count)
+        .select_from(P.join(LP, LP.c.project_slug == P.c.slug))
+        .where(*_row_conditions(session, filters, None))
+        .group_by(LP.c.lender_slug)
+    )
+    rows = session.connection().execute(statement)
+    return {str(value): int(n) for value, n in rows if value is not None}
 
 
 def _facet_values(
@@ -240,7 +360,24 @@ def _facet_values(
         "verdict": _enum_facet(
             VERDICT_FACET_LABELS, counts["verdict"], {v.value for v in filters.verdict}
         ),
+        "lender": _lender_facet(counts["lender"], set(filters.lender), lender_names(session)),
     }
+
+
+def _lender_facet(
+    counts: dict[str, int], selected: set[str], names: dict[str, str]
+) -> list[FacetValue]:
+    """Lenders by the number of projects they financed (records and financier parties)."""
+    values = [
+        FacetValue(value=slug, label=names.get(slug, slug), count=n, selected=slug in selected)
+        for slug, n in counts.items()
+    ]
+    values += [
+        FacetValue(value=slug, label=names.get(slug, slug), count=0, selected=True)
+        for slug in selected
+        if slug not in counts
+    ]
+    return sorted(values, key=lambda f: (-f.count, f.label))
 
 
 def _enum_facet(
@@ -267,19 +404,22 @@ def _row_conditions(
     query = _facet_query(filters, vocab)
     conditions: list[ColumnElement[bool]] = []
     text = bool(filters.q and filters.q.strip())
-    if text:
+    if text and not filters.lender:
         exact = _text_rowids(session, filters, query)
         if exact is not None:
             return [exact]
     if facets.is_filtered(query):
         index = facets.facet_index(session)
         ids, excluded = facets.matching_profiles(index, query)
-        total = int(facet_counts(session, filters=filters)["__total__"])
-        everything = int(index.projects.sum())
-        walk = rows_wanted is not None and total * total > rows_wanted * everything
+        walk = False
+        if rows_wanted is not None:
+            total = int(facet_counts(session, filters=filters)["__total__"])
+            walk = total * total > rows_wanted * int(index.projects.sum())
         conditions.append(_profile_condition(ids, excluded, indexed=not (walk or text)))
     if text:
         conditions += text_conditions(filters.q, _dialect(session))
+    if filters.lender:
+        conditions.append(lender_condition(list(filters.lender)))
     return conditions
 
 

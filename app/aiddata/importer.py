@@ -23,6 +23,7 @@ from app.aiddata.plan import Left, Plan, PlannedProject, plan_import, precision_
 from app.aiddata.records import Record, read_mapping, read_records
 from app.financing.search import refresh_search_text
 from app.loader.inputs import LoadError, Problem
+from app.projects.facets import rebuild_catalogue_summaries
 
 ORIGIN = "aiddata"
 DATASET_SOURCE = "aiddata-gcdf-3"
@@ -168,6 +169,7 @@ def _apply(conn: Connection, plan: Plan, records: list[Record]) -> ImportReport:
     _write_external_ids(conn, plan.projects)
     # Lender names are searchable: every project that gained or lost financing is rewritten.
     refresh_search_text(conn, previous | {p.slug for p in plan.projects})
+    rebuild_catalogue_summaries(conn)  # facet profiles and the text index follow the projects
     _bump_version(conn)
     return _report(plan, records, financing, lenders)
 

@@ -1,0 +1,68 @@
+"""The claims explorer pages: /claims (one row per claim, filters, sort, pages) and the
+permalink /claims/{project}/{claim} with the claim's check in full."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.db import SessionDep
+from app.queries.checks import checks_for_project
+from app.queries.claim_list import SORT_LABELS, ClaimFilter, claim_row, list_claims
+from app.queries.projects import UnknownFilterValue
+from app.web.page_cache import cached_page
+from app.web.pages import BadQuery, _error, _parse, _sector_names
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+CLAIM_LISTS = ("verdict", "sector", "country", "region", "claimant", "period")
+CLAIM_SINGLES = ("sort", "page", "per_page")
+FILTER_NAMES = {
+    "verdict": "Verdict",
+    "sector": "Sector",
+    "country": "Country",
+    "region": "Region",
+    "claimant": "Claimant",
+    "period": "Period",
+}
+
+
+def parse_claim_filter(request: Request) -> ClaimFilter:
+    """The explorer's filter from the query string; BadQuery names what is wrong."""
+    return _parse(request, ClaimFilter, CLAIM_LISTS, CLAIM_SINGLES)
+
+
+@router.get("/claims")
+@cached_page
+def claims(request: Request, session: SessionDep) -> Response:
+    """Every checked claim: who said it, when, as stated, and what the check found."""
+    try:
+        claim_filter = parse_claim_filter(request)
+        page = list_claims(session, filters=claim_filter)
+    except (BadQuery, UnknownFilterValue) as error:
+        return _error(request, 422, "Unknown filter value", str(error))
+    context = {
+        "page": page,
+        "filter": claim_filter,
+        "sort_labels": SORT_LABELS,
+        "filter_names": FILTER_NAMES,
+        "sector_names": _sector_names(session),
+    }
+    return render(request, "claims.html", context, block="claims_body")
+
+
+@router.get("/claims/{slug:path}")
+@cached_page
+def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
+    """One claim with its check in full: the arithmetic and the source of every input."""
+    found = claim_row(session, slug=slug)
+    if found is None:
+        return _error(request, 404, "Claim not found", f"No checked claim has the slug {slug!r}.")
+    checks = [
+        c
+        for c in checks_for_project(session, slug=found.project_slug).checks
+        if c.metric_slug == found.slug
+    ]
+    context = {"claim": found, "checks": checks}
+    return render(request, "claim.html", context)

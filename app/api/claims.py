@@ -5,7 +5,7 @@ Same `ClaimFilter` and query functions as the /claims page (app/queries/claim_li
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -102,7 +102,7 @@ def claims_csv(session: Session, filters: ClaimFilter, base_url: str) -> str:
     """Every claim matching the filter as CSV, one row per reading of its wording."""
     rows = []
     for c in all_claims(session, filters=filters):
-        head = [
+        head: list[Any] = [
             c.slug,
             base_url + c.url,
             c.project_slug,

@@ -553,6 +553,8 @@ def _verdict_totals(session: Session) -> dict[str, int]:
     worst = select(func.min(rank).label("rank")).group_by(CC.c.metric_slug).subquery()
     counted = select(worst.c.rank, func.count()).group_by(worst.c.rank)
     by_rank = {int(r): int(n) for r, n in session.connection().execute(counted)}
+    projects = select(func.count(func.distinct(CC.c.project_slug)))
     totals = {"claims": sum(by_rank.values())}
+    totals["projects"] = int(session.connection().execute(projects).scalar() or 0)
     totals |= {v: by_rank.get(i, 0) for i, v in enumerate(VERDICT_ORDER)}
     return totals

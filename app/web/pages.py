@@ -29,7 +29,7 @@ from app.queries.projects import (
     vocabulary,
 )
 from app.schemas import ProjectFilter, SortKey
-from app.web import filters
+from app.web import claim_context, filters
 from app.web.page_cache import cached_page
 from app.web.templating import render, templates
 
@@ -110,17 +110,14 @@ def overview(request: Request, session: SessionDep) -> Response:
     every chart is bounded (top claims, per-country map beyond a few hundred points), so the
     page costs the same at any catalogue size."""
     names = _sector_names(session)
-    top = top_claims(session, filters=ProjectFilter(), limit=TOP_CLAIMS)
+    headline = stats.headline_projects(session)
     context = {
         "figures": stats.headline_figures(session),
-        "claims_chart": charts.claims_by_project(
-            top.rows, sector_names=names, total=top.total, data_url=CLAIMS_CSV
-        ),
-        "checks_chart": checks_chart(stats.comparable_checks(session)),
         "map_chart": _overview_map(stats.map_data(session), names),
         "statements": detail.latest_statements(session, limit=5),
-        "headline": stats.headline_projects(session),
+        "headline": headline,
         "sector_names": names,
+        **claim_context.overview_context(session, [p["slug"] for p in headline]),
     }
     return render(request, "overview.html", context)
 

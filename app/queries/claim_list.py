@@ -126,12 +126,12 @@ class ClaimCheckSummary(BaseModel):
 
     reading: str = Field(description="Reading of the wording: as stated, annual, grid average…")
     check: str = Field(description="Which arithmetic applies, in words")
-    verdict: m.Verdict
-    verdict_label: str
+    verdict: m.Verdict = Field(description="consistent, above_range, below_range or not_checkable")
+    verdict_label: str = Field(description="The verdict in words")
     ratio: float | None = Field(description="Claim ÷ middle of the expected range")
-    expected_low: float | None
-    expected_high: float | None
-    expected_unit: str | None
+    expected_low: float | None = Field(description="Low end of the expected range")
+    expected_high: float | None = Field(description="High end of the expected range")
+    expected_unit: str | None = Field(description="Unit of the expected range")
     weak: bool = Field(description="The expected range starts at 0: a weak check")
     why: str = Field(description="Why the check reached its verdict, in one sentence")
 
@@ -141,37 +141,39 @@ class ClaimRow(BaseModel):
 
     slug: str = Field(description="The claim's (metric's) slug: project/claim")
     url: str = Field(description="Permalink of the claim's page")
-    project_slug: str
-    project_name: str
+    project_slug: str = Field(description="Slug of the project the claim is about")
+    project_name: str = Field(description="Name of the project")
     claimant: str | None = Field(description="Who made the claim, as the source names them")
     stated_on: date | None = Field(description="When it was stated, if known")
     kind: str = Field(description="emissions_avoided, emissions_reduction_pct, ...")
     as_stated: str = Field(description="The value as stated: qualifier, value, unit")
-    value: float
-    value_high: float | None
-    unit: str
-    qualifier: str
-    period: str
-    period_label: str
+    value: float = Field(description="Value as stated")
+    value_high: float | None = Field(description="Upper value of a stated range")
+    unit: str = Field(description="Unit as stated")
+    qualifier: str = Field(description="exact, about, over, under or up_to")
+    period: str = Field(description="annual, cumulative, one_off or unspecified")
+    period_label: str = Field(description="The period in words")
     baseline: str | None = Field(description="The baseline the claim states, if any")
-    canonical_value: float | None
-    canonical_unit: str | None
-    source_slug: str
-    source_title: str | None
-    source_publisher: str | None
-    source_url: str | None
+    canonical_value: float | None = Field(description="Value in the canonical unit")
+    canonical_unit: str | None = Field(description="Canonical unit, e.g. t/yr")
+    source_slug: str = Field(description="Slug of the source of the claim")
+    source_title: str | None = Field(description="Title of the source")
+    source_publisher: str | None = Field(description="Publisher of the source")
+    source_url: str | None = Field(description="URL of the source, if known")
     verdict: m.Verdict = Field(description="The worst verdict among the claim's readings")
-    checks: list[ClaimCheckSummary]
+    checks: list[ClaimCheckSummary] = Field(description="Each reading's check, worst first")
 
 
 class ClaimPage(BaseModel):
     """A page of claims with the total and facet counts."""
 
-    items: list[ClaimRow]
-    total: int
-    page: int
-    per_page: int
-    facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+    items: list[ClaimRow] = Field(description="Claims of this page")
+    total: int = Field(description="Claims matching the filter")
+    page: int = Field(description="This page number, from 1")
+    per_page: int = Field(description="Rows per page")
+    facets: dict[str, list[FacetValue]] = Field(
+        default_factory=dict, description="Claims per facet value, following the other filters"
+    )
 
     @property
     def pages(self) -> int:

@@ -97,28 +97,28 @@ def test_mozura_says_there_is_no_claim_and_shows_the_expected_range(client: Test
     assert not page.select("#metrics-table .verdict")
 
 
-def test_overview_claimed_versus_expected_chart(client: TestClient) -> None:
+def test_overview_claim_ratio_chart(client: TestClient) -> None:
+    """Claim ÷ middle of the expected range on a log axis, sorted, coloured by verdict."""
     page = soup(client, "/")
-    script = page.select_one('script[type="application/json"]#checks-data')
-    assert script is not None and script.get("data-chart-for") == "checks-plot"
+    script = page.select_one('script[type="application/json"]#ratios-data')
+    assert script is not None and script.get("data-chart-for") == "ratios-plot"
     figure = json.loads(script.string)
+    assert figure["layout"]["xaxis"]["type"] == "log"
     traces = {t["name"]: t for t in figure["data"]}
-    assert set(traces) == {"expected range", "claimed"}
-    expected = traces["expected range"]
-    assert expected["type"] == "scatter" and expected["error_x"]["array"]
-    karot = [i for i, label in enumerate(expected["y"]) if label.startswith("Karot")]
-    assert karot
-    # Each Karot claim lies above the top of its expected range.
-    for i in karot:
-        top = expected["x"][i] + expected["error_x"]["array"][i]
-        assert traces["claimed"]["x"][i] > top
+    above = traces["above what its inputs allow"]
+    assert above["x"] and all(x > 1 for x in above["x"])
+    assert all(x <= 1.5 for x in traces["within the expected range (weak check)"]["x"])
+    assert traces["within the expected range (weak check)"]["marker"]["symbol"] == "circle-open"
+    yaxis = figure["layout"]["yaxis"]
+    labels = dict(zip(yaxis["tickvals"], yaxis["ticktext"], strict=True))
+    assert any("Karot" in labels[y] for y in above["y"])
     assert "title" not in figure["layout"]  # the caption carries the title
-    figure_el = page.select_one("figure[aria-labelledby=checks-title]")
+    figure_el = page.select_one("figure[aria-labelledby=ratios-title]")
     assert figure_el is not None
-    assert "Claimed versus expected" in figure_el.select_one(".chart-title").text
-    assert figure_el.select_one("figcaption .muted").text.strip()
+    assert "log scale" in figure_el.select_one("figcaption .muted").text
     rows = figure_el.select(".chart-table tbody tr")
-    assert len(rows) == len(expected["y"])
+    ratios = [float(r.select("td")[4].text) for r in rows]
+    assert ratios == sorted(ratios, reverse=True)
     assert any("Karot" in r.text and "above range" in r.text for r in rows)
 
 

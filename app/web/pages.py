@@ -41,8 +41,8 @@ SORT_LABELS = {
     SortKey.name_desc: "Name (Z–A)",
     SortKey.claimed_desc: "Claimed reduction (largest first)",
     SortKey.claimed: "Claimed reduction (smallest first)",
-    SortKey.capacity_desc: "Capacity (largest first)",
-    SortKey.capacity: "Capacity (smallest first)",
+    SortKey.capacity_desc: "Capacity, within each unit (largest first)",
+    SortKey.capacity: "Capacity, within each unit (smallest first)",
     SortKey.opened_desc: "Opening date (newest first)",
     SortKey.opened: "Opening date (oldest first)",
 }
@@ -179,6 +179,7 @@ def catalogue(request: Request, session: SessionDep) -> Response:
         "page": page,
         "filter": project_filter,
         "claims_chart": chart,
+        "card_claims": claim_context.project_claims(session, [p.slug for p in page.items]),
         "sort_labels": SORT_LABELS,
         "sector_names": names,
         "vocab": vocabulary(session),
@@ -272,6 +273,9 @@ def _group_page(
     context |= {
         "claims_chart": charts.claims_by_project(
             top.rows, sector_names=names, total=top.total, data_url=f"{CLAIMS_CSV}?{query}"
+        ),
+        "card_claims": claim_context.project_claims(
+            session, [p.slug for p in context["group"].projects]
         ),
         "sector_names": names,
     }

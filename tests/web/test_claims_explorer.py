@@ -136,3 +136,36 @@ def test_api_and_csv_answer_the_same_filter(client: TestClient) -> None:
     assert list(dict.fromkeys(r["claim_slug"] for r in table)) == [c["slug"] for c in api["items"]]
     assert {r["verdict"] for r in table} >= {"above_range"}
     assert all(r["why"] for r in table)
+
+
+def test_catalogue_cards_show_each_projects_claims_with_claimant_and_verdict(
+    client: TestClient,
+) -> None:
+    page = soup(client, "/projects?sector=transport&region=south-eastern-asia")
+    cards = {
+        card.select_one(".card-title a")["href"].rsplit("/", 1)[1]: card
+        for card in page.select("#project-list .card")
+    }
+    assert set(cards) == {"china-laos-railway", "jakarta-bandung-hsr"}
+    for card in cards.values():
+        line = card.select_one(".claim-line")
+        assert line.select_one(".claim__who").text.strip() and line.select(".chip")
+        assert "claims checked" in card.select_one(".card__more").text
+    assert "1.86 Mt CO2" in cards["china-laos-railway"].text
+    assert "Xinhua" in cards["china-laos-railway"].select_one(".claim__who").text
+    chips = [" ".join(a.text.split()) for a in page.select(".active-filters .filter-chip")]
+    assert chips == ["Sector: Transport ×", "Region: South-eastern Asia ×"]
+    assert page.select_one('a.skip-inline[href="#results"]')
+    assert not page.select("#claims-chart-fold")  # nothing to chart: no empty chart box
+
+
+def test_capacity_sort_keeps_units_apart(client: TestClient) -> None:
+    page = soup(client, "/projects?sort=-capacity&per_page=200")
+    units: list[str] = []
+    for card in page.select("#project-list .card"):
+        dd = card.find("dt", string="Capacity").find_next("dd").text.strip()
+        if dd != "—":
+            units.append(dd.split()[-1])
+    # Each unit forms one run: MW never interleaves with km.
+    runs = [u for i, u in enumerate(units) if i == 0 or units[i - 1] != u]
+    assert len(runs) == len(set(runs)) > 1

@@ -211,11 +211,13 @@ def test_unknown_filter_value_is_a_422_page_naming_it(
 def test_sort_by_claimed_reduction(client: TestClient) -> None:
     page = soup(client.get("/projects?sort=-claimed&per_page=200"))
     claimed = [
-        card.find("dt", string="Claimed CO2/yr").find_next("dd").text
+        float(dd["data-claimed"]) if (dd := card.select_one("dd[data-claimed]")) else None
         for card in page.select("#project-list .card")
     ]
-    # Projects with a claim come first; the largest claim in the seed is at the top.
-    assert claimed[0] != "—" and claimed[-1] == "—"
+    # Projects with a claim come first, largest first; those without one last.
+    values = [c for c in claimed if c is not None]
+    assert values == sorted(values, reverse=True) and claimed[: len(values)] == values
+    assert claimed[-1] is None
     assert page.select_one("#sort option[selected]")["value"] == "-claimed"
 
 

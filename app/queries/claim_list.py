@@ -20,7 +20,13 @@ from sqlmodel import Session
 from app import models as m
 from app.queries.cache import cached
 from app.queries.checks import CHECK_LABELS, VERDICT_LABELS
-from app.queries.projects import PC, _conditions, validate_filter, vocabulary
+from app.queries.projects import (
+    PC,
+    UnknownFilterValue,
+    _conditions,
+    validate_filter,
+    vocabulary,
+)
 from app.schemas import PAGE_MAX, PER_PAGE_MAX, FacetValue, ProjectFilter
 
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
@@ -70,6 +76,7 @@ class ClaimFilter(BaseModel):
     verdict: list[m.Verdict] = Field(
         default_factory=list, description="Verdict of any of the claim's checks (repeatable)"
     )
+    project: list[str] = Field(default_factory=list, description="Slug of the project (repeatable)")
     sector: list[str] = Field(
         default_factory=list, description="Sector or technology slug of the project (repeatable)"
     )
@@ -94,6 +101,7 @@ class ClaimFilter(BaseModel):
     def cache_key(self) -> tuple[object, ...]:
         return (
             tuple(sorted(set(self.verdict))),
+            tuple(sorted(set(self.project))),
             tuple(sorted(set(self.sector))),
             tuple(sorted({c.upper() for c in self.country})),
             tuple(sorted(set(self.region))),
@@ -106,7 +114,7 @@ class ClaimFilter(BaseModel):
         data = self.model_dump(mode="json")
         data.update(changes)
         pairs: list[tuple[str, str]] = []
-        for key in ("verdict", "sector", "country", "region", "claimant", "period"):
+        for key in ("verdict", "project", "sector", "country", "region", "claimant", "period"):
             pairs += [(key, str(v)) for v in data[key]]
         if data["sort"] != ClaimSort.project.value:
             pairs.append(("sort", str(data["sort"])))
@@ -242,6 +250,11 @@ def _validate(session: Session, filters: ClaimFilter) -> ProjectFilter:
         sector=filters.sector, country=filters.country, region=filters.region
     )
     validate_filter(session, project_filter)
+    if filters.project:
+        known = session.connection().execute(select(P.c.slug).where(P.c.slug.in_(filters.project)))
+        missing = set(filters.project) - {row[0] for row in known}
+        if missing:
+            raise UnknownFilterValue("project", sorted(missing)[0], "use a project slug")
     return project_filter
 
 
@@ -264,6 +277,8 @@ def _where(
         conditions.append(
             exists().where(and_(CCF.c.metric_slug == MT.c.slug, CCF.c.verdict.in_(chosen)))
         )
+    if filters.project:
+        conditions.append(MT.c.project_slug.in_(filters.project))
     if filters.period and skip != "period":
         conditions.append(MT.c.period.in_([p.value for p in filters.period]))
     words = [w.strip().lower() for w in filters.claimant if w.strip()]
@@ -344,9 +359,10 @@ def claim_row(session: Session, *, slug: str) -> ClaimRow | None:
 
 
 def _filter_from_key(key: tuple[Any, ...]) -> ClaimFilter:
-    verdict, sector, country, region, claimant, period = key
+    verdict, project, sector, country, region, claimant, period = key
     return ClaimFilter(
         verdict=list(verdict),
+        project=list(project),
         sector=list(sector),
         country=list(country),
         region=list(region),

@@ -60,3 +60,27 @@ def overview_context(session: Session, headline_slugs: list[str]) -> dict[str, A
         "ratio_chart": ratio_chart(session),
         "headline_claims": project_claims(session, headline_slugs, expected=True),
     }
+
+
+def project_claims_summary(session: Session, slug: str) -> dict[str, Any]:
+    """A project page's claims at a glance (the same figure from several claimants grouped,
+    with its distinct verdicts) and its own claim ÷ expected chart."""
+    page = list_claims(
+        session, filters=ClaimFilter(project=[slug], per_page=200), with_facets=False
+    )
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for claim in page.items:
+        group = groups.setdefault(
+            (claim.kind, claim.as_stated, claim.period),
+            {"first": claim, "claims": [], "checks": []},
+        )
+        group["claims"].append(claim)
+        seen = {(c.reading, c.verdict, c.ratio and round(c.ratio, 1)) for c in group["checks"]}
+        for check in claim.checks:
+            key = (check.reading, check.verdict, check.ratio and round(check.ratio, 1))
+            if key not in seen:
+                group["checks"].append(check)
+                seen.add(key)
+    ordered = sorted(groups.values(), key=lambda g: len(g["claims"]), reverse=True)
+    chart = charts.claim_ratio_chart(page.items, chart_id="project-ratios")
+    return {"claim_groups": ordered, "claim_count": page.total, "project_ratio_chart": chart}

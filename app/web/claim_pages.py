@@ -11,15 +11,16 @@ from app.queries.checks import checks_for_project
 from app.queries.claim_list import SORT_LABELS, ClaimFilter, claim_row, list_claims
 from app.queries.projects import UnknownFilterValue
 from app.web.page_cache import cached_page
-from app.web.pages import BadQuery, _error, _parse, _sector_names
+from app.web.pages import BadQuery, _error, _parse, _sector_names, cite
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-CLAIM_LISTS = ("verdict", "sector", "country", "region", "claimant", "period")
+CLAIM_LISTS = ("verdict", "project", "sector", "country", "region", "claimant", "period")
 CLAIM_SINGLES = ("sort", "page", "per_page")
 FILTER_NAMES = {
     "verdict": "Verdict",
+    "project": "Project",
     "sector": "Sector",
     "country": "Country",
     "region": "Region",
@@ -64,5 +65,6 @@ def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
         for c in checks_for_project(session, slug=found.project_slug).checks
         if c.metric_slug == found.slug
     ]
-    context = {"claim": found, "checks": checks}
+    title = f"{found.as_stated} — {found.claimant or 'unnamed claimant'}, {found.project_name}"
+    context = {"claim": found, "checks": checks, "citation": cite(request, session, title=title)}
     return render(request, "claim.html", context)

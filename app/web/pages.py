@@ -29,7 +29,7 @@ from app.queries.projects import (
     vocabulary,
 )
 from app.schemas import ProjectFilter, SortKey
-from app.web import claim_context, filters
+from app.web import claim_context, filters, project_view, trust
 from app.web.page_cache import cached_page
 from app.web.templating import render, templates
 
@@ -197,6 +197,10 @@ def project_page(request: Request, session: SessionDep, slug: str) -> Response:
     names = _sector_names(session)
     context = {
         "project": project,
+        "figure_groups": project_view.group_figures(project.metrics, project.checks),
+        "refs": project_view.references(project.sources),
+        "citation": cite(request, session, title=project.name),
+        **claim_context.project_claims_summary(session, slug),
         "metric_charts": charts.metric_charts([_chart_row(m) for m in project.metrics]),
         "map_chart": charts.project_map(
             _location_rows(project), sector_names=names, chart_id="location"
@@ -204,6 +208,17 @@ def project_page(request: Request, session: SessionDep, slug: str) -> Response:
         "sector_names": names,
     }
     return render(request, "project.html", context)
+
+
+def cite(request: Request, session: SessionDep, *, title: str) -> trust.Citation:
+    """Cite this page's record; Report an error goes where the settings say."""
+    return trust.citation(
+        session,
+        title=title,
+        path=request.url.path,
+        base_url=str(request.base_url),
+        target=request.app.state.settings.report_error_url,
+    )
 
 
 def _chart_row(metric: MetricOut) -> dict[str, Any]:

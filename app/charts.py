@@ -44,6 +44,7 @@ class Chart:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     data_url: str | None = None  # every row behind a bounded chart, e.g. a CSV download
+    embed_url: str | None = None  # a chart-only page other sites may frame (/embed/...)
 
     @property
     def is_map(self) -> bool:
@@ -348,6 +349,7 @@ def claim_ratio_chart(
     chart_id: str = "ratios",
     total: int | None = None,
     data_url: str | None = None,
+    embed_url: str | None = None,
 ) -> Chart:
     """Each checked claim as claim ÷ middle of its expected range, on a log axis, sorted,
     coloured by verdict; checks whose range starts at 0 (weak) drawn as open markers.
@@ -462,4 +464,4 @@ def claim_ratio_chart(
             "legend.font.size": 11,
         }
     }
-    return Chart(chart_id, title, caption, drawn, columns, table, data_url)
+    return Chart(chart_id, title, caption, drawn, columns, table, data_url, embed_url)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app import charts
+from app import models as m
 from app.queries.checks import VERDICT_LABELS, checks_for_project
 from app.queries.claim_list import (
     ClaimFilter,
@@ -29,7 +30,11 @@ def ratio_chart(session: Session, *, chart_id: str = "ratios") -> charts.Chart:
         with_facets=False,
     )
     return charts.claim_ratio_chart(
-        page.items, chart_id=chart_id, total=page.total, data_url="/claims.csv?sort=-ratio"
+        page.items,
+        chart_id=chart_id,
+        total=page.total,
+        data_url="/claims.csv?sort=-ratio",
+        embed_url="/embed/claims",
     )
 
 
@@ -82,5 +87,15 @@ def project_claims_summary(session: Session, slug: str) -> dict[str, Any]:
                 group["checks"].append(check)
                 seen.add(key)
     ordered = sorted(groups.values(), key=lambda g: len(g["claims"]), reverse=True)
-    chart = charts.claim_ratio_chart(page.items, chart_id="project-ratios")
+    chart = charts.claim_ratio_chart(
+        page.items,
+        chart_id="project-ratios",
+        data_url=f"/claims.csv?project={slug}",
+        embed_url=f"/embed/projects/{slug}/claims",
+    )
     return {"claim_groups": ordered, "claim_count": page.total, "project_ratio_chart": chart}
+
+
+def project_exists(session: Session, slug: str) -> bool:
+    """Whether a project has this slug (embed pages answer 404 otherwise)."""
+    return session.get(m.Project, slug) is not None

@@ -10,6 +10,7 @@ from app.db import SessionDep
 from app.queries.checks import checks_for_project
 from app.queries.claim_list import SORT_LABELS, ClaimFilter, claim_row, list_claims
 from app.queries.projects import UnknownFilterValue
+from app.web import claim_context
 from app.web.page_cache import cached_page
 from app.web.pages import BadQuery, _error, _parse, _sector_names, cite
 from app.web.templating import render
@@ -68,3 +69,22 @@ def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
     title = f"{found.as_stated} — {found.claimant or 'unnamed claimant'}, {found.project_name}"
     context = {"claim": found, "checks": checks, "citation": cite(request, session, title=title)}
     return render(request, "claim.html", context)
+
+
+@router.get("/embed/claims")
+@cached_page
+def embed_claims(request: Request, session: SessionDep) -> Response:
+    """The claim ÷ expected chart alone, for other sites to frame."""
+    context = {"chart": claim_context.ratio_chart(session), "source_url": "/claims"}
+    return render(request, "embed.html", context)
+
+
+@router.get("/embed/projects/{slug}/claims")
+@cached_page
+def embed_project_claims(request: Request, session: SessionDep, slug: str) -> Response:
+    """One project's claim ÷ expected chart alone, for other sites to frame."""
+    if not claim_context.project_exists(session, slug):
+        return _error(request, 404, "Project not found", f"No project has the slug {slug!r}.")
+    summary = claim_context.project_claims_summary(session, slug)
+    context = {"chart": summary["project_ratio_chart"], "source_url": f"/projects/{slug}"}
+    return render(request, "embed.html", context)

@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from app.web.filters import cjk
 
 CITATION_KEY = re.compile(r"\[([A-Z]{1,3}\d{1,3})\]")
 
@@ -88,7 +90,7 @@ class References:
                 return match.group(0)
             return f'<a class="cite" href="#ref-{number}">[{number}]</a>'
 
-        return Markup(CITATION_KEY.sub(link, str(escape(text))))
+        return Markup(CITATION_KEY.sub(link, str(cjk(text))))
 
 
 def references(sources: list[Any]) -> References:

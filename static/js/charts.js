@@ -69,6 +69,20 @@
     });
   }
 
+  // "Download PNG/SVG" buttons under each chart (templates/_macros/ui.html chart_tools).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-chart-download]");
+    if (!button || !window.Plotly) return;
+    var target = document.getElementById(button.getAttribute("data-chart-target"));
+    if (!target || target.getAttribute("data-drawn") !== "1") return;
+    window.Plotly.downloadImage(target, {
+      format: button.getAttribute("data-chart-download"),
+      filename: "green-bri-" + target.id.replace(/-plot$/, ""),
+      width: Math.max(target.clientWidth, 800),
+      height: target.clientHeight,
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.target || document); });
   // A page restored from htmx's history cache holds stale chart markup: draw it afresh.

@@ -7,7 +7,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",  # blob: for the charts' PNG download (Plotly draws via one)
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",

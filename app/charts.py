@@ -366,7 +366,7 @@ def claim_ratio_chart(
         "range starts at 0. Claims that cannot be checked are listed on the claims page."
     )
     if total is not None and total > len(rows):
-        caption += f" The {len(rows)} largest ratios of {total:,} are shown."
+        caption += f" The {len(rows)} largest ratios of {total:,} checked claims are shown."
     columns = [
         "Claimant",
         "Stated",

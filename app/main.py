@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     check_database(app.state.engine)
     from app.api import claims as claim_api
     from app.api import routes as api_routes
-    from app.web import claim_pages, errors, exports, pages, static
+    from app.web import changelog_pages, claim_pages, errors, exports, pages, static
 
     static.mount(app)
     app.include_router(api_routes.router)
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(claim_api.downloads)
     app.include_router(pages.router)
     app.include_router(claim_pages.router)
+    app.include_router(changelog_pages.router)
     errors.install(app)
     # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
+from app import changelog
 from app import models as m
 from app.claims import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
@@ -505,6 +506,7 @@ class _StreamingLoad:
                 self.helper.close()
         self._check_foreign_keys()
         _bump_version(self.conn, self.raw.files)
+        changelog.record_load(self.conn, self.touched)
         _analyze(self.conn)
 
     def _write_and_check(self) -> None:

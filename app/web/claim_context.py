@@ -29,10 +29,12 @@ def ratio_chart(session: Session, *, chart_id: str = "ratios") -> charts.Chart:
         filters=ClaimFilter(sort=ClaimSort.ratio_desc, per_page=RATIO_ROWS),
         with_facets=False,
     )
+    # Claims whose every reading is not checkable have no ratio: they are not "left out".
+    totals = verdict_totals(session)
     return charts.claim_ratio_chart(
         page.items,
         chart_id=chart_id,
-        total=page.total,
+        total=totals["claims"] - totals["not_checkable"],
         data_url="/claims.csv?sort=-ratio",
         embed_url="/embed/claims",
     )

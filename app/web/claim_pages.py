@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from app import changelog
 from app.db import SessionDep
 from app.queries.checks import checks_for_project
 from app.queries.claim_list import SORT_LABELS, ClaimFilter, claim_row, list_claims
@@ -67,7 +68,12 @@ def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
         if c.metric_slug == found.slug
     ]
     title = f"{found.as_stated} — {found.claimant or 'unnamed claimant'}, {found.project_name}"
-    context = {"claim": found, "checks": checks, "citation": cite(request, session, title=title)}
+    context = {
+        "claim": found,
+        "checks": checks,
+        "citation": cite(request, session, title=title),
+        "last_changed": changelog.last_changed(session, kind="figure", slug=found.slug),
+    }
     return render(request, "claim.html", context)
 
 

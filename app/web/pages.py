@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 from starlette.responses import Response
 
-from app import charts
+from app import changelog, charts
 from app.api_schemas import MetricOut, ProjectDetail, StatementFilter
 from app.charts_checks import axis_labels, claimed_vs_expected_figure
 from app.config import PROJECT_ROOT
@@ -200,6 +200,7 @@ def project_page(request: Request, session: SessionDep, slug: str) -> Response:
         "figure_groups": project_view.group_figures(project.metrics, project.checks),
         "refs": project_view.references(project.sources),
         "citation": cite(request, session, title=project.name),
+        "last_changed": changelog.last_changed(session, kind="project", slug=slug),
         **claim_context.project_claims_summary(session, slug),
         "metric_charts": charts.metric_charts([_chart_row(m) for m in project.metrics]),
         "map_chart": charts.project_map(

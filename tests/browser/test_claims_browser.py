@@ -233,3 +233,22 @@ def test_chinese_text_is_marked_and_headings_skip_no_level(
     for before, after in zip(levels, levels[1:], strict=False):
         assert after <= before + 1, f"{path}: h{before} followed by h{after}"
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("width", SIZES)
+def test_cite_report_and_changes_are_readable(browser, live_server: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    path = "/claims/karot-hydropower/co2-qin-guobin-2022"
+    context, page, watch = open_page(browser, live_server, path, width)
+    assert "3.5 Mt CO2" in page.locator("h1").inner_text()
+    assert "Dataset version" in page.locator("#cite-plain").inner_text()
+    assert page.locator("#cite-bibtex").inner_text().startswith("@misc{")
+    report = page.locator("#cite-title ~ p a.button").get_attribute("href")
+    assert report is not None and report.startswith("mailto:?subject=")
+    assert "Last changed in the dataset on" in page.locator("#last-changed").inner_text()
+    shoot(page, "claim-karot", width)
+    page.goto(f"{live_server}/changes", wait_until="networkidle")
+    assert page.locator("section.load").count() >= 1
+    assert page.locator("section.load a[href^='/projects/']").count() > 0
+    shoot(page, "changes", width, full_page=False)
+    context.close()
+    watch.assert_clean()

@@ -25,10 +25,13 @@ from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import MetricFilter, MetricOut, StatementFilter, StatementOut
+from app.api_schemas import MetricOut, StatementOut
+from app.filtering import PER_PAGE_MAX
+from app.metrics.filter import MetricFilter
+from app.projects.filter import ProjectFilter
 from app.queries.detail import list_metrics, list_statements
 from app.queries.projects import all_matching_slugs
-from app.schemas import PER_PAGE_MAX, ProjectFilter
+from app.statements.filter import StatementFilter
 
 PACKAGE_NAME = "green-bri-tracker"
 # The repository's licence (pyproject.toml); quoted statements remain their publishers' text.

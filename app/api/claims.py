@@ -5,13 +5,16 @@ Same `ClaimFilter` and query functions as the /claims page (app/queries/claim_li
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.api.http import (
+from app.db import SessionDep
+from app.exports import write_csv
+from app.http.deps import ClaimQuery
+from app.http.responses import (
     ERROR_RESPONSES,
     NOT_FOUND,
     ClearErrorsRoute,
@@ -20,8 +23,6 @@ from app.api.http import (
     json_response,
     problem,
 )
-from app.db import SessionDep
-from app.exports import write_csv
 from app.queries.claim_list import (
     ClaimFilter,
     ClaimPage,
@@ -73,9 +74,7 @@ CSV_COLUMNS = [
     summary="Emission claims with who made them and what their checks found",
 )
 @cached_json
-def claims(
-    request: Request, session: SessionDep, filters: Annotated[ClaimFilter, Query()]
-) -> Response:
+def claims(request: Request, session: SessionDep, filters: ClaimQuery) -> Response:
     """One item per claim: project, claimant, date, value as stated, period, baseline, each
     reading's verdict with its expected range, ratio and reason, and the source.
 
@@ -128,9 +127,7 @@ def claims_csv(session: Session, filters: ClaimFilter, base_url: str) -> str:
 
 
 @downloads.get("/claims.csv")
-def claims_csv_download(
-    request: Request, session: SessionDep, filters: Annotated[ClaimFilter, Query()]
-) -> Response:
+def claims_csv_download(request: Request, session: SessionDep, filters: ClaimQuery) -> Response:
     """Every claim matching the explorer's filter (all pages), as UTF-8 CSV."""
     base_url = str(request.base_url).rstrip("/")
     body = claims_csv(session, filters, base_url).encode("utf-8")

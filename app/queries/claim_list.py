@@ -13,11 +13,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
 from app import models as m
+from app.filtering import PAGE_MAX, PER_PAGE_MAX, CountryCodes, FilterModel
+from app.projects.filter import ProjectFilter
 from app.queries.cache import cached
 from app.queries.checks import CHECK_LABELS, VERDICT_LABELS
 from app.queries.projects import (
@@ -27,7 +29,7 @@ from app.queries.projects import (
     validate_filter,
     vocabulary,
 )
-from app.schemas import PAGE_MAX, PER_PAGE_MAX, FacetValue, ProjectFilter
+from app.schemas import FacetValue
 
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 MT = m.Metric.__table__  # type: ignore[attr-defined]
@@ -68,31 +70,29 @@ SORT_LABELS = {
 }
 
 
-class ClaimFilter(BaseModel):
+class ClaimFilter(FilterModel):
     """Claims-explorer query parameters. Values within one parameter are OR, parameters AND."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    verdict: list[m.Verdict] = Field(
-        default_factory=list, description="Verdict of any of the claim's checks (repeatable)"
+    verdict: tuple[m.Verdict, ...] = Field(
+        default=(), description="Verdict of any of the claim's checks (repeatable)"
     )
-    project: list[str] = Field(default_factory=list, description="Slug of the project (repeatable)")
-    sector: list[str] = Field(
-        default_factory=list, description="Sector or technology slug of the project (repeatable)"
+    project: tuple[str, ...] = Field(default=(), description="Slug of the project (repeatable)")
+    sector: tuple[str, ...] = Field(
+        default=(), description="Sector or technology slug of the project (repeatable)"
     )
-    country: list[str] = Field(
-        default_factory=list, description="ISO3 code of the project's country (repeatable)"
+    country: CountryCodes = Field(
+        default=(), description="ISO3 code of the project's country (repeatable)"
     )
-    region: list[str] = Field(
-        default_factory=list, description="UN M49 region or subregion slug (repeatable)"
+    region: tuple[str, ...] = Field(
+        default=(), description="UN M49 region or subregion slug (repeatable)"
     )
-    claimant: list[str] = Field(
-        default_factory=list,
+    claimant: tuple[str, ...] = Field(
+        default=(),
         max_length=CLAIMANT_MAX,
         description="Words in the claimant's name, case-insensitive (repeatable, e.g. CTG)",
     )
-    period: list[m.Period] = Field(
-        default_factory=list, description="annual, cumulative, one_off or unspecified"
+    period: tuple[m.Period, ...] = Field(
+        default=(), description="annual, cumulative, one_off or unspecified"
     )
     sort: ClaimSort = Field(default=ClaimSort.project, description="Sort order")
     page: int = Field(default=1, ge=1, le=PAGE_MAX, description="Page number, from 1")

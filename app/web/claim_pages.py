@@ -8,18 +8,17 @@ from starlette.responses import Response
 
 from app import changelog
 from app.db import SessionDep
+from app.http.deps import ClaimQuery
 from app.queries.checks import checks_for_project
-from app.queries.claim_list import SORT_LABELS, ClaimFilter, claim_row, list_claims
+from app.queries.claim_list import SORT_LABELS, claim_row, list_claims
 from app.queries.projects import UnknownFilterValue
 from app.web import claim_context
 from app.web.page_cache import cached_page
-from app.web.pages import BadQuery, _error, _parse, _sector_names, cite
+from app.web.pages import _error, _sector_names, cite
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-CLAIM_LISTS = ("verdict", "project", "sector", "country", "region", "claimant", "period")
-CLAIM_SINGLES = ("sort", "page", "per_page")
 FILTER_NAMES = {
     "verdict": "Verdict",
     "project": "Project",
@@ -31,19 +30,14 @@ FILTER_NAMES = {
 }
 
 
-def parse_claim_filter(request: Request) -> ClaimFilter:
-    """The explorer's filter from the query string; BadQuery names what is wrong."""
-    return _parse(request, ClaimFilter, CLAIM_LISTS, CLAIM_SINGLES)
-
-
 @router.get("/claims")
 @cached_page
-def claims(request: Request, session: SessionDep) -> Response:
+def claims(request: Request, session: SessionDep, filters: ClaimQuery) -> Response:
     """Every checked claim: who said it, when, as stated, and what the check found."""
+    claim_filter = filters
     try:
-        claim_filter = parse_claim_filter(request)
         page = list_claims(session, filters=claim_filter)
-    except (BadQuery, UnknownFilterValue) as error:
+    except UnknownFilterValue as error:
         return _error(request, 422, "Unknown filter value", str(error))
     context = {
         "page": page,

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from app.config import Settings
 from app.loader import load_paths
 from app.main import create_app
-from tests.conftest import SEED_DIR
+from tests.helpers import SEED_DIR
 
 ZHANATAS = "zhanatas-wind-farm"
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, SCREENSHOTS, _chromium_path, watched_page
+from tests.helpers import CHROMIUM_ARGS, SCREENSHOTS, chromium_path, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -168,7 +168,7 @@ def test_embed_pages_may_be_framed_and_other_pages_may_not(browser, live_server:
     # 127.0.0.1 whatever our headers say (local network access); that check is switched off
     # here so that only our frame-ancestors policy decides.
     outside_browser = browser.browser_type.launch(
-        executable_path=_chromium_path(),
+        executable_path=chromium_path(),
         args=[*CHROMIUM_ARGS, "--disable-features=LocalNetworkAccessChecks"],
     )
     context = outside_browser.new_context()
@@ -250,5 +250,19 @@ def test_cite_report_and_changes_are_readable(browser, live_server: str, width: 
     assert page.locator("section.load").count() >= 1
     assert page.locator("section.load a[href^='/projects/']").count() > 0
     shoot(page, "changes", width, full_page=False)
+    context.close()
+    watch.assert_clean()
+
+
+def test_phone_filters_end_with_show_results(browser, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    context, page, watch = open_page(browser, live_server, "/projects", 390)
+    page.click("#facets-panel > summary")
+    with page.expect_response(lambda r: "sector=transport" in r.url):
+        page.check("#f-sector-transport")
+    page.wait_for_selector(".show-results >> text=/Show \\d+ results/")
+    page.click(".show-results")
+    page.wait_for_function("() => location.hash === '#results'")
+    assert page.locator("#facets-panel").evaluate("el => el.open") is False
+    assert on_first_screen(page, ".result-count")
     context.close()
     watch.assert_clean()

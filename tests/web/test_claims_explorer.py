@@ -155,7 +155,7 @@ def test_catalogue_cards_show_each_projects_claims_with_claimant_and_verdict(
     assert "Xinhua" in cards["china-laos-railway"].select_one(".claim__who").text
     chips = [" ".join(a.text.split()) for a in page.select(".active-filters .filter-chip")]
     assert chips == ["Sector: Transport ×", "Region: South-eastern Asia ×"]
-    assert page.select_one('a.skip-inline[href="#results"]')
+    assert page.select_one('a.skip[href="#results"]')
     assert not page.select("#claims-chart-fold")  # nothing to chart: no empty chart box
 
 

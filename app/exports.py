@@ -13,11 +13,11 @@ import io
 import json
 import types
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Protocol, TypeVar, Union, get_args, get_origin
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
@@ -25,13 +25,16 @@ from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import MetricOut, StatementOut
 from app.filtering import PER_PAGE_MAX
 from app.metrics.filter import MetricFilter
+from app.metrics.model import MetricOut, MetricValues
+from app.metrics.queries import list_metrics
+from app.projects.catalogue import all_matching_slugs
 from app.projects.filter import ProjectFilter
-from app.queries.detail import list_metrics, list_statements
-from app.queries.projects import all_matching_slugs
+from app.queries.claim_list import ClaimFilter, all_claims
 from app.statements.filter import StatementFilter
+from app.statements.model import StatementOut
+from app.statements.queries import list_statements
 
 PACKAGE_NAME = "green-bri-tracker"
 # The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
@@ -329,34 +332,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# The metric's own fields in its model's order (a field added there is downloaded too), with
+# its project and source spelled out beside them.
 METRIC_COLUMNS = [
-    "slug",
-    "project",
-    "project_name",
-    "kind",
-    "qualifier",
-    "value",
-    "value_high",
-    "unit",
-    "canonical_value",
-    "canonical_value_high",
-    "canonical_unit",
-    "period",
-    "period_start",
-    "period_end",
-    "year",
-    "baseline",
-    "scope",
-    "basis",
-    "claimant",
-    "stated_on",
-    "uncertain",
-    "statement",
-    "source",
-    "source_title",
-    "source_publisher",
-    "source_url",
-    "note",
+    *("slug", "project", "project_name"),
+    *(name for name in MetricValues.model_fields if name != "slug"),
+    *("statement", "source", "source_title", "source_publisher", "source_url"),
 ]
 
 
@@ -373,18 +354,37 @@ def _metric_row(metric: MetricOut) -> list[Any]:
     return [data[c] for c in METRIC_COLUMNS]
 
 
-def metrics_csv(session: Session, filters: MetricFilter) -> str:
-    """Every metric matching the filter (all pages) with its source, as CSV."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    rows: list[list[Any]] = []
+class _Listed(Protocol):
+    """A page of a list query: its items and how many there are in all."""
+
+    @property
+    def items(self) -> Sequence[Any]: ...
+
+    @property
+    def total(self) -> int: ...
+
+
+Filter = TypeVar("Filter", MetricFilter, StatementFilter)
+
+
+def _every_page(
+    session: Session, filters: Filter, list_page: Callable[..., _Listed]
+) -> Iterator[Any]:
+    """Every item a paged list query gives for `filters`, page after page."""
     page = 1
     while True:
-        result = list_metrics(session, **query, page=page, per_page=PER_PAGE_MAX)
-        rows += [_metric_row(item) for item in result.items]
+        chunk = filters.model_copy(update={"page": page, "per_page": PER_PAGE_MAX})
+        result = list_page(session, filters=chunk)
+        yield from result.items
         if page * PER_PAGE_MAX >= result.total:
-            break
+            return
         page += 1
-    return write_csv(METRIC_COLUMNS, rows)
+
+
+def metrics_csv(session: Session, filters: MetricFilter) -> str:
+    """Every metric matching the filter (all pages) with its source, as CSV."""
+    metrics = _every_page(session, filters, list_metrics)
+    return write_csv(METRIC_COLUMNS, (_metric_row(m) for m in metrics))
 
 
 STATEMENT_COLUMNS = [
@@ -432,13 +432,61 @@ def _statement_row(s: StatementOut) -> list[Any]:
 
 def statements_csv(session: Session, filters: StatementFilter) -> str:
     """Every statement matching the filter (all pages), newest first, as CSV."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    rows: list[list[Any]] = []
-    page = 1
-    while True:
-        result = list_statements(session, **query, page=page, per_page=PER_PAGE_MAX)
-        rows += [_statement_row(item) for item in result.items]
-        if page * PER_PAGE_MAX >= result.total:
-            break
-        page += 1
-    return write_csv(STATEMENT_COLUMNS, rows)
+    statements = _every_page(session, filters, list_statements)
+    return write_csv(STATEMENT_COLUMNS, (_statement_row(s) for s in statements))
+
+
+# ---------------------------------------------------------------- claims
+
+CLAIM_CSV_COLUMNS = [
+    "claim_slug",
+    "permalink",
+    "project_slug",
+    "project_name",
+    "claimant",
+    "stated_on",
+    "kind",
+    "as_stated",
+    "value",
+    "value_high",
+    "unit",
+    "qualifier",
+    "period",
+    "baseline",
+    "canonical_value",
+    "canonical_unit",
+    "verdict",
+    "ratio",
+    "expected_low",
+    "expected_high",
+    "expected_unit",
+    "weak_check",
+    "why",
+    "readings",
+    "source_slug",
+    "source_title",
+    "source_url",
+]
+
+
+def claims_csv(session: Session, filters: ClaimFilter, base_url: str) -> str:
+    """Every claim matching the filter as CSV, one row per claim as on the page: the verdict
+    columns are those of its least favourable reading, `readings` lists every reading."""
+    rows = []
+    for c in all_claims(session, filters=filters):
+        worst = c.checks[0] if c.checks else None
+        readings = "; ".join(f"{k.reading}: {k.verdict_label} ({k.why})" for k in c.checks)
+        check: list[Any] = (
+            [worst.verdict, worst.ratio, worst.expected_low, worst.expected_high]
+            + [worst.expected_unit, worst.weak, worst.why]
+            if worst
+            else [None] * 7
+        )
+        rows.append(
+            [c.slug, base_url + c.url, c.project_slug, c.project_name, c.claimant, c.stated_on]
+            + [c.kind, c.as_stated, c.value, c.value_high, c.unit, c.qualifier, c.period]
+            + [c.baseline, c.canonical_value, c.canonical_unit]
+            + check
+            + [readings, c.source_slug, c.source_title, c.source_url]
+        )
+    return write_csv(CLAIM_CSV_COLUMNS, rows)

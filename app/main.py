@@ -30,16 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     check_database(app.state.engine)
     from app.api import claims as claim_api
     from app.api import routes as api_routes
-    from app.web import changelog_pages, claim_pages, errors, exports, pages, static
+    from app.downloads import claims as claim_downloads
+    from app.downloads import routes as downloads
+    from app.http import errors
+    from app.web import api_docs, changelog_pages, claim_pages, pages, static
 
     static.mount(app)
     app.include_router(api_routes.router)
     app.include_router(claim_api.router)
-    app.include_router(exports.router)
-    app.include_router(claim_api.downloads)
+    app.include_router(downloads.router)
+    app.include_router(claim_downloads.router)
     app.include_router(pages.router)
     app.include_router(claim_pages.router)
     app.include_router(changelog_pages.router)
+    app.include_router(api_docs.router)
     errors.install(app)
     # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)

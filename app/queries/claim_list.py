@@ -11,25 +11,26 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
 from app import models as m
-from app.filtering import PAGE_MAX, PER_PAGE_MAX, CountryCodes, FilterModel
+from app.filtering import (
+    PAGE_MAX,
+    PER_PAGE_MAX,
+    CountryCodes,
+    FilterModel,
+    UnknownFilterValue,
+)
+from app.listing import FacetValue
+from app.places.vocabulary import vocabulary
+from app.projects.catalogue import PC, _conditions, validate_filter
 from app.projects.filter import ProjectFilter
 from app.queries.cache import cached
 from app.queries.checks import CHECK_LABELS, VERDICT_LABELS
-from app.queries.projects import (
-    PC,
-    UnknownFilterValue,
-    _conditions,
-    validate_filter,
-    vocabulary,
-)
-from app.schemas import FacetValue
 
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 MT = m.Metric.__table__  # type: ignore[attr-defined]
@@ -40,6 +41,7 @@ ST = m.Source.__table__  # type: ignore[attr-defined]
 CCF = CC.alias("cc_filter")
 
 CLAIMANT_MAX = 10
+CLAIMANT_CHARS = 100
 # Worst first: the chip a row leads with when its readings disagree.
 VERDICT_ORDER = ("above_range", "below_range", "consistent", "not_checkable")
 PERIOD_LABELS = {
@@ -86,7 +88,7 @@ class ClaimFilter(FilterModel):
     region: tuple[str, ...] = Field(
         default=(), description="UN M49 region or subregion slug (repeatable)"
     )
-    claimant: tuple[str, ...] = Field(
+    claimant: tuple[Annotated[str, StringConstraints(max_length=CLAIMANT_CHARS)], ...] = Field(
         default=(),
         max_length=CLAIMANT_MAX,
         description="Words in the claimant's name, case-insensitive (repeatable, e.g. CTG)",

@@ -8,7 +8,6 @@ from typing import Any
 from sqlmodel import Session
 
 from app import charts
-from app import models as m
 from app.queries.checks import VERDICT_LABELS, checks_for_project
 from app.queries.claim_list import (
     ClaimFilter,
@@ -96,8 +95,3 @@ def project_claims_summary(session: Session, slug: str) -> dict[str, Any]:
         embed_url=f"/embed/projects/{slug}/claims",
     )
     return {"claim_groups": ordered, "claim_count": page.total, "project_ratio_chart": chart}
-
-
-def project_exists(session: Session, slug: str) -> bool:
-    """Whether a project has this slug (embed pages answer 404 otherwise)."""
-    return session.get(m.Project, slug) is not None

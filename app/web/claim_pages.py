@@ -1,20 +1,20 @@
-"""The claims explorer pages: /claims (one row per claim, filters, sort, pages) and the
-permalink /claims/{project}/{claim} with the claim's check in full."""
+"""The claims explorer pages: /claims (one row per claim, filters, sort, pages), the permalink
+/claims/{project}/{claim} with the claim's check in full, and the chart-only /embed/ pages."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app import changelog
+from app.changelog import queries as changelog
 from app.db import SessionDep
-from app.http.deps import ClaimQuery
+from app.http.cache import cached_response
+from app.http.deps import ClaimQuery, FoundProject
+from app.http.errors import NotFound
 from app.queries.checks import checks_for_project
 from app.queries.claim_list import SORT_LABELS, claim_row, list_claims
-from app.queries.projects import UnknownFilterValue
 from app.web import claim_context
-from app.web.page_cache import cached_page
-from app.web.pages import _error, _sector_names, cite
+from app.web.pages import _sector_names, cite
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,17 +31,12 @@ FILTER_NAMES = {
 
 
 @router.get("/claims")
-@cached_page
+@cached_response
 def claims(request: Request, session: SessionDep, filters: ClaimQuery) -> Response:
     """Every checked claim: who said it, when, as stated, and what the check found."""
-    claim_filter = filters
-    try:
-        page = list_claims(session, filters=claim_filter)
-    except UnknownFilterValue as error:
-        return _error(request, 422, "Unknown filter value", str(error))
     context = {
-        "page": page,
-        "filter": claim_filter,
+        "page": list_claims(session, filters=filters),
+        "filter": filters,
         "sort_labels": SORT_LABELS,
         "filter_names": FILTER_NAMES,
         "sector_names": _sector_names(session),
@@ -50,12 +45,12 @@ def claims(request: Request, session: SessionDep, filters: ClaimQuery) -> Respon
 
 
 @router.get("/claims/{slug:path}")
-@cached_page
+@cached_response
 def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
     """One claim with its check in full: the arithmetic and the source of every input."""
     found = claim_row(session, slug=slug)
     if found is None:
-        return _error(request, 404, "Claim not found", f"No checked claim has the slug {slug!r}.")
+        raise NotFound("Claim", f"No checked claim has the slug {slug!r}.")
     checks = [
         c
         for c in checks_for_project(session, slug=found.project_slug).checks
@@ -72,7 +67,7 @@ def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
 
 
 @router.get("/embed/claims")
-@cached_page
+@cached_response
 def embed_claims(request: Request, session: SessionDep) -> Response:
     """The claim ÷ expected chart alone, for other sites to frame."""
     context = {"chart": claim_context.ratio_chart(session), "source_url": "/claims"}
@@ -80,11 +75,9 @@ def embed_claims(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/embed/projects/{slug}/claims")
-@cached_page
-def embed_project_claims(request: Request, session: SessionDep, slug: str) -> Response:
+@cached_response
+def embed_project_claims(request: Request, session: SessionDep, project: FoundProject) -> Response:
     """One project's claim ÷ expected chart alone, for other sites to frame."""
-    if not claim_context.project_exists(session, slug):
-        return _error(request, 404, "Project not found", f"No project has the slug {slug!r}.")
-    summary = claim_context.project_claims_summary(session, slug)
-    context = {"chart": summary["project_ratio_chart"], "source_url": f"/projects/{slug}"}
+    summary = claim_context.project_claims_summary(session, project.slug)
+    context = {"chart": summary["project_ratio_chart"], "source_url": f"/projects/{project.slug}"}
     return render(request, "embed.html", context)

@@ -133,9 +133,12 @@ def test_api_and_csv_answer_the_same_filter(client: TestClient) -> None:
     response = client.get(f"/claims.csv?{query}")
     assert response.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(response.text)))
-    assert list(dict.fromkeys(r["claim_slug"] for r in table)) == [c["slug"] for c in api["items"]]
-    assert {r["verdict"] for r in table} >= {"above_range"}
-    assert all(r["why"] for r in table)
+    assert [r["claim_slug"] for r in table] == [c["slug"] for c in api["items"]]
+    assert {r["verdict"] for r in table} == {"above_range"}
+    assert all(r["why"] and r["readings"] for r in table)
+    karot = next(r for r in table if r["claim_slug"] == "karot-hydropower/co2-qin-guobin-2022")
+    assert "grid average: above range" in karot["readings"]
+    assert "coal baseline: not checkable" in karot["readings"]
 
 
 def test_catalogue_cards_show_each_projects_claims_with_claimant_and_verdict(

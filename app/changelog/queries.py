@@ -21,13 +21,14 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app import models as m
+from app.changelog.model import RecordChange, RecordDigest
 
 P = m.Project.__table__  # type: ignore[attr-defined]
 MT = m.Metric.__table__  # type: ignore[attr-defined]
 PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
 PP = m.ProjectParty.__table__  # type: ignore[attr-defined]
-RD = m.RecordDigest.__table__  # type: ignore[attr-defined]
-RC = m.RecordChange.__table__  # type: ignore[attr-defined]
+RD = RecordDigest.__table__  # type: ignore[attr-defined]
+RC = RecordChange.__table__  # type: ignore[attr-defined]
 STATE = m.DatasetState.__table__  # type: ignore[attr-defined]
 CHUNK = 500
 # Derived by the loader from the rest, or bookkeeping: not a change a reader would see.

@@ -12,7 +12,7 @@ from app.http.cache import cached_response
 from app.http.deps import ClaimQuery, FoundProject
 from app.http.errors import NotFound
 from app.queries.checks import checks_for_project
-from app.queries.claim_list import SORT_LABELS, claim_row, list_claims
+from app.queries.claim_list import SORT_LABELS, VERDICT_ORDER, claim_row, list_claims
 from app.web import claim_context
 from app.web.pages import _sector_names, cite
 from app.web.templating import render
@@ -51,11 +51,12 @@ def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
     found = claim_row(session, slug=slug)
     if found is None:
         raise NotFound("Claim", f"No checked claim has the slug {slug!r}.")
-    checks = [
-        c
-        for c in checks_for_project(session, slug=found.project_slug).checks
-        if c.metric_slug == found.slug
-    ]
+    mine = checks_for_project(session, slug=found.project_slug).checks
+    # The least favourable reading first, as in the explorer's row.
+    checks = sorted(
+        (c for c in mine if c.metric_slug == found.slug),
+        key=lambda c: VERDICT_ORDER.index(str(c.verdict)),
+    )
     title = f"{found.as_stated} — {found.claimant or 'unnamed claimant'}, {found.project_name}"
     context = {
         "claim": found,

@@ -69,6 +69,18 @@ def _layout(height: int, **extra: Any) -> dict[str, Any]:
     }
 
 
+# What a bar chart changes on a phone (static/js/charts.js applies layout.meta.narrow below
+# 500 px): smaller labels, the legend under the plot, tighter margins.
+NARROW_BARS = {
+    "yaxis.tickfont.size": 10,
+    "xaxis.tickfont.size": 10,
+    "xaxis.title.font.size": 11,
+    "legend.font.size": 11,
+    "margin.l": 4,
+    "margin.r": 4,
+}
+
+
 @lru_cache(maxsize=1)
 def _template() -> dict[str, Any]:
     # plotly's default template, as go.Figure would embed it in every figure.
@@ -167,6 +179,7 @@ def claims_by_project(
             "automargin": True,
         },
         margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        meta={"narrow": NARROW_BARS},
     )
     return Chart(chart_id, title, caption, figure(traces, layout), columns, table, data_url)
 
@@ -304,6 +317,7 @@ def _unit_chart(unit: str, rows: list[dict[str, Any]], chart_id: str) -> Chart:
             "automargin": True,
         },
         margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        meta={"narrow": NARROW_BARS},
     )
     return Chart(chart_id, title, caption, figure(traces, layout), columns, table)
 

@@ -9,14 +9,13 @@ load did not touch are not read. Pages show "last changed" from `record_digest`.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -36,12 +35,15 @@ IGNORED = {"search_text", "claimed_tco2_per_year"}
 
 
 def _digest(parts: Iterable[Any]) -> str:
-    text = json.dumps(list(parts), default=str, sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    # Every value is read as text (below), so repr is stable and cheap; the digest only has
+    # to change when a value does.
+    return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=16).hexdigest()
 
 
-def _row(row: Any) -> list[Any]:
-    return [(k, v) for k, v in sorted(row.items()) if k not in IGNORED]
+def _as_text(table: Any) -> list[Any]:
+    """The table's columns (bookkeeping left out) read as text: no enum or date objects to
+    build per row, which is most of the cost on a large load."""
+    return [cast(c, String).label(c.name) for c in table.c if c.name not in IGNORED]
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
@@ -52,7 +54,7 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
 Key = tuple[str, str]  # (kind, slug)
 
 
-class _Seen(BaseModel):
+class _Seen(NamedTuple):
     """A record as this load finds it: its digest, name and project."""
 
     digest: str
@@ -64,38 +66,71 @@ def _current(conn: Connection, slugs: list[str]) -> dict[Key, _Seen]:
     """These projects and their figures, hashed."""
     seen: dict[Key, _Seen] = {}
     figures: dict[str, list[str]] = defaultdict(list)
-    for row in conn.execute(select(MT).where(MT.c.project_slug.in_(slugs))).mappings():
-        digest = _digest(_row(row))
-        name = f"{row['kind']} {row['value']:g} {row['unit']}"
-        seen[("figure", row["slug"])] = _Seen(digest=digest, name=name, project=row["project_slug"])
-        figures[row["project_slug"]].append(digest)
+    columns = _as_text(MT)
+    names = [c.name for c in columns]
+    at = {name: names.index(name) for name in ("slug", "project_slug", "kind", "value", "unit")}
+    for row in conn.execute(select(*columns).where(MT.c.project_slug.in_(slugs))):
+        digest = _digest(row)
+        project = row[at["project_slug"]]
+        name = f"{row[at['kind']]} {row[at['value']]} {row[at['unit']]}"
+        seen[("figure", row[at["slug"]])] = _Seen(digest, name, project)
+        figures[project].append(digest)
     links: dict[str, list[str]] = defaultdict(list)
     for table, column in ((PC, PC.c.country_iso3), (PP, PP.c.organization_slug)):
         query = select(table.c.project_slug, column).where(table.c.project_slug.in_(slugs))
         for slug, value in conn.execute(query):
             links[slug].append(str(value))
-    for row in conn.execute(select(P).where(P.c.slug.in_(slugs))).mappings():
-        slug = row["slug"]
-        digest = _digest([_row(row), sorted(links[slug]), sorted(figures[slug])])
-        seen[("project", slug)] = _Seen(digest=digest, name=row["name"], project=slug)
+    columns = _as_text(P)
+    names = [c.name for c in columns]
+    slug_at, name_at = names.index("slug"), names.index("name")
+    for row in conn.execute(select(*columns).where(P.c.slug.in_(slugs))):
+        slug = row[slug_at]
+        digest = _digest([tuple(row), sorted(links[slug]), sorted(figures[slug])])
+        seen[("project", slug)] = _Seen(digest, row[name_at], slug)
     return seen
 
 
-def _previous(conn: Connection, slugs: list[str]) -> dict[Key, dict[str, Any]]:
-    """Stored digest rows of these projects and of every figure stored under them."""
-    rows = conn.execute(select(RD).where(RD.c.project_slug.in_(slugs))).mappings()
-    return {(row["kind"], row["slug"]): dict(row) for row in rows}
+def _previous(conn: Connection, slugs: list[str]) -> dict[Key, str]:
+    """Stored digests of these projects and of every figure stored under them."""
+    query = select(RD.c.kind, RD.c.slug, RD.c.digest).where(RD.c.project_slug.in_(slugs))
+    return {(kind, slug): digest for kind, slug, digest in conn.execute(query)}
 
 
 def record_load(conn: Connection, touched: set[str]) -> int:
     """Write this load's changes for the touched projects; returns how many were recorded.
 
     Call after the dataset version was bumped, inside the load's transaction. Work goes a
-    chunk of projects at a time: memory holds one chunk's records."""
+    chunk of projects at a time: memory holds one chunk's records. Only changed records'
+    digests are rewritten, so a reload that changes nothing writes nothing."""
     version, loaded_at = conn.execute(select(STATE.c.version, STATE.c.loaded_at)).one()
     recorded = 0
     for part in _chunks(sorted(touched)):
         now, before = _current(conn, part), _previous(conn, part)
+        found = _differences(now, before)
+        if not found:
+            continue
+        conn.execute(
+            delete(RD).where(
+                RD.c.project_slug.in_(part),
+                tuple_(RD.c.kind, RD.c.slug).in_([key for key, change in found if key in before]),
+            )
+        )
+        digests = [
+            {
+                "kind": kind,
+                "slug": slug,
+                "project_slug": now[(kind, slug)].project,
+                "digest": now[(kind, slug)].digest,
+                "changed_version": version,
+                "changed_at": loaded_at,
+            }
+            for (kind, slug), change in found
+            if change != "removed"
+        ]
+        if digests:
+            conn.execute(RD.insert(), digests)
+        # A new project's figures are new with it: the changelog names the project only.
+        added = {slug for (kind, slug), change in found if kind == "project" and change == "added"}
         changes = [
             {
                 "version": version,
@@ -105,42 +140,22 @@ def record_load(conn: Connection, touched: set[str]) -> int:
                 "change": change,
                 "name": now[(kind, slug)].name if (kind, slug) in now else slug,
             }
-            for (kind, slug), change in _differences(now, before)
+            for (kind, slug), change in found
+            if not (change == "added" and kind == "figure" and now[(kind, slug)].project in added)
         ]
-        if not changes:
-            continue
-        changed = {(c["kind"], c["slug"]) for c in changes}
-        digests = [
-            {
-                "kind": kind,
-                "slug": slug,
-                "project_slug": record.project,
-                "digest": record.digest,
-                "changed_version": version
-                if (kind, slug) in changed
-                else before[(kind, slug)]["changed_version"],
-                "changed_at": loaded_at
-                if (kind, slug) in changed
-                else before[(kind, slug)]["changed_at"],
-            }
-            for (kind, slug), record in now.items()
-        ]
-        conn.execute(delete(RD).where(RD.c.project_slug.in_(part)))
-        if digests:
-            conn.execute(RD.insert(), digests)
         conn.execute(RC.insert(), changes)
         recorded += len(changes)
     return recorded
 
 
-def _differences(now: dict[Key, _Seen], before: dict[Key, dict[str, Any]]) -> list[tuple[Key, str]]:
+def _differences(now: dict[Key, _Seen], before: dict[Key, str]) -> list[tuple[Key, str]]:
     found = []
     for key in sorted(set(now) | set(before)):
         if key not in before:
             found.append((key, "added"))
         elif key not in now:
             found.append((key, "removed"))
-        elif before[key]["digest"] != now[key].digest:
+        elif before[key] != now[key].digest:
             found.append((key, "changed"))
     return found
 

@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
+import orjson
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
@@ -144,6 +145,18 @@ class ClaimCheckSummary(BaseModel):
     expected_unit: str | None = Field(description="Unit of the expected range")
     weak: bool = Field(description="The expected range starts at 0: a weak check")
     why: str = Field(description="Why the check reached its verdict, in one sentence")
+    ladder_text: str | None = Field(
+        default=None,
+        description="For a power claim: where its implied factor (t CO2/MWh) sits on the "
+        "country's baseline ladder, e.g. 'exceeds every recognised baseline, including coal'",
+    )
+    implied_factor: float | None = Field(
+        default=None, description="For a power claim: claimed t CO2 ÷ MWh generated"
+    )
+    findings: list[str] = Field(
+        default_factory=list,
+        description="Sanity findings raised before the verdict (unit slip, arithmetic, scope…)",
+    )
 
 
 class ClaimRow(BaseModel):
@@ -463,6 +476,27 @@ def _with_checks(session: Session, rows: Any) -> list[ClaimRow]:
 
 def _check_summary(check: Any) -> ClaimCheckSummary:
     verdict = m.Verdict(check["verdict"])
+    explanation = orjson.loads(check["explanation_json"] or "{}")
+    ladder = explanation.get("ladder") or {}
+    ladder_text = ladder.get("verdict_text")
+    implied = (ladder.get("implied") or {}).get("value")
+    findings = [f"{f['name']}: {f['text']}" for f in explanation.get("findings") or []]
+    reason = why(
+        verdict=verdict.value,
+        ratio=check["ratio"],
+        low=check["expected_low"],
+        high=check["expected_high"],
+        unit=check["expected_unit"],
+        missing=check["missing"],
+        check_name=check["check_name"],
+    )
+    if ladder_text:
+        # A power claim is judged by where its implied factor sits on the baseline ladder;
+        # that sentence names the baselines, which the tonnes range alone cannot.
+        reason = f"{ladder_text[0].upper()}{ladder_text[1:]}."
+    blocking = [f["text"] for f in explanation.get("findings") or [] if f["severity"] == "blocking"]
+    if blocking and verdict == m.Verdict.not_checkable:
+        reason = f"Not checkable: {blocking[0]}"
     return ClaimCheckSummary(
         reading=check["reading"],
         check=CHECK_LABELS.get(check["check_name"], check["check_name"]),
@@ -473,15 +507,10 @@ def _check_summary(check: Any) -> ClaimCheckSummary:
         expected_high=check["expected_high"],
         expected_unit=check["expected_unit"],
         weak=verdict == m.Verdict.consistent and check["expected_low"] == 0,
-        why=why(
-            verdict=verdict.value,
-            ratio=check["ratio"],
-            low=check["expected_low"],
-            high=check["expected_high"],
-            unit=check["expected_unit"],
-            missing=check["missing"],
-            check_name=check["check_name"],
-        ),
+        why=reason,
+        ladder_text=ladder_text,
+        implied_factor=implied,
+        findings=findings,
     )
 
 

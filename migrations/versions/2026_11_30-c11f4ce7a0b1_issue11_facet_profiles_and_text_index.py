@@ -1,7 +1,7 @@
 """issue 11: facet profile summary and text index for the catalogue
 
 Revision ID: c11f4ce7a0b1
-Revises: 21eb9c109b9c
+Revises: 3f1db10e73c8
 Create Date: 2026-11-30 11:15:00
 
 `facet_profile` holds project counts per combination of facet values, from which any filter's
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c11f4ce7a0b1"
-down_revision: str | None = "21eb9c109b9c"
+down_revision: str | None = "3f1db10e73c8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

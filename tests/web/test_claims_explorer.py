@@ -180,3 +180,15 @@ def test_capacity_sort_keeps_units_apart(client: TestClient) -> None:
     # Each unit forms one run: MW never interleaves with km.
     runs = [u for i, u in enumerate(units) if i == 0 or units[i - 1] != u]
     assert len(runs) == len(set(runs)) > 1
+
+
+def test_every_qualifier_is_said_as_stated() -> None:
+    from app.metrics.model import Qualifier
+    from app.queries.claim_list import as_stated
+
+    for qualifier in Qualifier:
+        text = as_stated(qualifier=qualifier.value, value=4, value_high=None, unit="Mt", kind="x")
+        if qualifier is Qualifier.exact:
+            assert text == "4 Mt"
+        else:
+            assert text.startswith(qualifier.value.replace("_", " ") + " "), qualifier

@@ -17,3 +17,11 @@ def test_every_setting_is_documented_in_the_readme() -> None:
 def test_every_loader_table_is_documented() -> None:
     for table in INPUT_MODELS:
         assert f"{table}.csv" in DATA_FORMAT, table
+
+
+def test_loader_limits_are_the_documented_ones() -> None:
+    from app.loader.reading import MAX_CSV_FIELD_CHARS, MAX_YAML_BYTES, MAX_YAML_DEPTH
+
+    assert f"larger than {MAX_YAML_BYTES}\n  bytes" in DATA_FORMAT
+    assert f"deeper than {MAX_YAML_DEPTH} levels" in DATA_FORMAT
+    assert f"longer than {MAX_CSV_FIELD_CHARS} characters" in DATA_FORMAT

@@ -29,6 +29,7 @@ from app.api_schemas import MetricFilter, MetricOut, StatementFilter, StatementO
 from app.queries.detail import list_metrics, list_statements
 from app.queries.projects import all_matching_slugs
 from app.schemas import PER_PAGE_MAX, ProjectFilter
+from app.spreadsheet import neutralise
 
 PACKAGE_NAME = "green-bri-tracker"
 # The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
@@ -72,6 +73,8 @@ def cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, str):
+        return neutralise(value)  # no formula reaches a spreadsheet (app/spreadsheet.py)
     return str(value)
 
 

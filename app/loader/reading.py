@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from app.loader.inputs import CHILD_TABLES, INPUT_MODELS, SLUG_RE, Problem
+from app.spreadsheet import restore
 
 # Limits on what one file may ask of the loader (documented in docs/data-format.md). The
 # largest curated YAML file is under 100 KB; bulk data belongs in CSV, which is streamed.
@@ -234,6 +235,8 @@ def _csv_rows(dataset: RawDataset, name: str, handle: Iterable[str]) -> Iterator
                 problem = Problem(name, f"row {line_no}", "-", "more cells than columns")
                 dataset.problems.append(problem)
                 continue
+            if "'" in "".join(cells):  # rarely: one check per row keeps big loads fast
+                cells = [restore(v) for v in cells]  # our own CSV's formula escapes
             data = {k: v or None for k, v in zip(header, cells, strict=False)}
             for k in header[len(cells) :]:
                 data[k] = None

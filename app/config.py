@@ -30,6 +30,22 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(
         default=10.0, description="How long a request waits for a pooled connection"
     )
+    # What one client may hold (docs/deployment.md): `bri-tracker serve` applies these.
+    max_header_bytes: int = Field(
+        default=32_768, description="Request line and headers larger than this get a 431"
+    )
+    header_timeout_s: float = Field(
+        default=10.0, description="A connection that has not sent its headers by then is closed"
+    )
+    keep_alive_timeout_s: int = Field(
+        default=5, description="An idle keep-alive connection is closed after this many seconds"
+    )
+    max_connections: int = Field(
+        default=512, description="Open connections per process; more get a 503 at once"
+    )
+    max_concurrent_exports: int = Field(
+        default=4, description="CSV/GeoJSON/zip downloads at once per process; more get a 503"
+    )
 
 
 @lru_cache

@@ -7,7 +7,12 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.config import Settings, get_settings
 from app.db import build_engine, check_database
-from app.web.security import HeadAsGetMiddleware, SecurityHeadersMiddleware
+from app.web.security import (
+    AcceptEncodingMiddleware,
+    ExportLimitMiddleware,
+    HeadAsGetMiddleware,
+    SecurityHeadersMiddleware,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
+    app.add_middleware(AcceptEncodingMiddleware)
+    app.add_middleware(ExportLimitMiddleware, limit=settings.max_concurrent_exports)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     return app

@@ -16,6 +16,11 @@ templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["static_url"] = static_url
 
 
+# Every request header `wants_fragment` reads: a shared cache must not answer a boosted or
+# history-restore request (a full page) with a stored fragment, nor the other way round.
+PAGE_VARY = "HX-Request, HX-Boosted, HX-History-Restore-Request"
+
+
 def wants_fragment(request: Request) -> bool:
     """An htmx request that is neither boosted nor a history restore gets only the block."""
     headers = request.headers
@@ -34,13 +39,13 @@ def render(
     block: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    """Render `template`, or just its `block` for an htmx request; always Vary on HX-Request."""
+    """Render `template`, or just its `block` for an htmx request; Vary on the htmx headers."""
     fragment = block if block and wants_fragment(request) else None
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, block_name=fragment
     )
     # The compression middleware adds Accept-Encoding to Vary itself.
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = PAGE_VARY
     return with_etag(request, response) if status_code == 200 else response
 
 

@@ -32,11 +32,12 @@ from app.schemas import PER_PAGE_MAX, ProjectFilter
 from app.spreadsheet import neutralise
 
 PACKAGE_NAME = "green-bri-tracker"
-# The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
+# The data's licence (README.md: code MIT, data CC BY 4.0); quoted statements remain their
+# publishers' text under the sources' own terms.
 LICENSE = {
-    "name": "MIT",
-    "path": "https://opensource.org/licenses/MIT",
-    "title": "MIT License",
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International",
 }
 
 # Loader table -> database table, in the loader's order of application.

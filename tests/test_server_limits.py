@@ -126,6 +126,7 @@ def _wait_for_status(
         try:
             response = httpx.get(url, timeout=timeout)
         except httpx.TimeoutException:
+            assert time.monotonic() < deadline, f"{url} never answered {status}"
             continue
         if response.status_code == status or time.monotonic() > deadline:
             assert response.status_code == status, response.text

@@ -25,7 +25,7 @@ from app.models import (
     StatementForm,
 )
 from app.queries.checks import CheckView, ExpectedOnly
-from app.schemas import PAGE_MAX, PER_PAGE_MAX, FacetValue, ProjectSummary
+from app.schemas import FacetValue, ProjectSummary
 
 # ---------------------------------------------------------------- references
 
@@ -348,44 +348,3 @@ class ProblemDetail(BaseModel):
     """An error: what was wrong with the request."""
 
     detail: str = Field(description="What was wrong, in words")
-
-
-# ---------------------------------------------------------------- query models
-
-
-class MetricFilter(BaseModel):
-    """Query parameters of /api/v1/metrics and /metrics.csv (OR within one, AND across)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    project: list[str] = Field(default_factory=list, description="Project slug (repeatable)")
-    kind: list[MetricKind] = Field(default_factory=list, description="Metric kind (repeatable)")
-    basis: list[Basis] = Field(
-        default_factory=list, description="claimed, reported, verified or derived (repeatable)"
-    )
-    sector: list[str] = Field(
-        default_factory=list, description="Sector or technology slug of the project (repeatable)"
-    )
-    country: list[str] = Field(
-        default_factory=list, description="ISO3 code of the project's country (repeatable)"
-    )
-    page: int = Field(default=1, ge=1, le=PAGE_MAX, description="Page number, from 1")
-    per_page: int = Field(default=50, ge=1, le=PER_PAGE_MAX, description="Rows per page")
-
-
-class StatementFilter(BaseModel):
-    """Query parameters of /api/v1/statements and /statements.csv."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    organization: list[str] = Field(
-        default_factory=list, description="Organisation slug (repeatable)"
-    )
-    project: list[str] = Field(default_factory=list, description="Project slug (repeatable)")
-    sector: list[str] = Field(
-        default_factory=list,
-        description="Sector or technology slug; matches statements tagged with it or about its "
-        "projects (repeatable)",
-    )
-    page: int = Field(default=1, ge=1, le=PAGE_MAX, description="Page number, from 1")
-    per_page: int = Field(default=50, ge=1, le=PER_PAGE_MAX, description="Rows per page")

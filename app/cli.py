@@ -130,15 +130,12 @@ def serve(
 
 
 def prepare_database() -> None:
-    """Migrate and load the seed dataset (idempotent: a re-load upserts the same rows)."""
-    from app.loader import LoadError, load_paths
-    from app.migrate import upgrade
+    """Migrate and load the seed dataset into the configured database, or exit saying why."""
+    from app.loader import LoadError
+    from app.seeding import prepare_database as migrate_and_seed
 
-    settings = get_settings()
-    engine = _engine()
-    upgrade(engine)
     try:
-        summary = load_paths(engine, [settings.seed_dir])
+        summary = migrate_and_seed(get_settings())
     except LoadError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)

@@ -25,11 +25,14 @@ from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import MetricFilter, MetricOut, StatementFilter, StatementOut
+from app.api_schemas import MetricOut, StatementOut
+from app.filtering import PER_PAGE_MAX
+from app.metrics.filter import MetricFilter
+from app.projects.filter import ProjectFilter
 from app.queries.detail import list_metrics, list_statements
 from app.queries.projects import all_matching_slugs
-from app.schemas import PER_PAGE_MAX, ProjectFilter
 from app.spreadsheet import neutralise
+from app.statements.filter import StatementFilter
 
 PACKAGE_NAME = "green-bri-tracker"
 # The data's licence (README.md: code MIT, data CC BY 4.0); quoted statements remain their

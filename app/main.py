@@ -7,6 +7,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.config import Settings, get_settings
 from app.db import build_engine, check_database
+from app.seeding import prepare_database
 from app.web.security import (
     AcceptEncodingMiddleware,
     ExportLimitMiddleware,
@@ -19,9 +20,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings (and so their own database)."""
     settings = settings or get_settings()
     if settings.load_seed_on_start:
-        from app.cli import prepare_database
-
-        prepare_database()
+        # The database of *these* settings: a test's or a caller's, not the environment's.
+        prepare_database(settings)
     app = FastAPI(
         title="Green BRI Tracker API",
         version="1",

@@ -1,84 +1,15 @@
-"""View models shared by pages and the API: the catalogue filter, pages and facets."""
+"""View models shared by pages and the API: pages of results and facet counts."""
 
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.models import ProjectKind, ProjectStatus, Verdict
+from app.models import ProjectKind, ProjectStatus
 
 T = TypeVar("T")
-
-PER_PAGE_MAX = 200
-PAGE_MAX = 100_000
-Q_MAX_LENGTH = 200
-
-
-class SortKey(StrEnum):
-    name = "name"
-    name_desc = "-name"
-    capacity = "capacity"
-    capacity_desc = "-capacity"
-    claimed = "claimed"
-    claimed_desc = "-claimed"
-    opened = "opened"
-    opened_desc = "-opened"
-
-
-class ProjectFilter(BaseModel):
-    """Catalogue query parameters. Values within one parameter are OR, parameters are AND."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    sector: list[str] = Field(
-        default_factory=list, description="Sector or technology slug (repeatable)"
-    )
-    country: list[str] = Field(default_factory=list, description="ISO 3166-1 alpha-3 (repeatable)")
-    region: list[str] = Field(
-        default_factory=list, description="UN M49 region or subregion slug, e.g. south-eastern-asia"
-    )
-    status: list[ProjectStatus] = Field(default_factory=list, description="Project status")
-    kind: list[ProjectKind] = Field(
-        default_factory=list, description="bri (overseas project) or reference (domestic showcase)"
-    )
-    verdict: list[Verdict] = Field(
-        default_factory=list, description="Verdict of a claim check on any of the project's claims"
-    )
-    q: str | None = Field(default=None, max_length=Q_MAX_LENGTH, description="Text search")
-    sort: SortKey = Field(default=SortKey.name, description="Sort order; '-' for descending")
-    page: int = Field(default=1, ge=1, le=PAGE_MAX, description="Page number, from 1")
-    per_page: int = Field(default=50, ge=1, le=PER_PAGE_MAX, description="Rows per page")
-
-    def cache_key(self) -> tuple[object, ...]:
-        return (
-            tuple(sorted(set(self.sector))),
-            tuple(sorted(set(c.upper() for c in self.country))),
-            tuple(sorted(set(self.region))),
-            tuple(sorted(set(self.status))),
-            tuple(sorted(set(self.kind))),
-            tuple(sorted(set(self.verdict))),
-            (self.q or "").strip().lower(),
-        )
-
-    def query_items(self, **changes: object) -> list[tuple[str, str]]:
-        """The filter as query-string pairs (defaults left out), with `changes` applied."""
-        data = self.model_dump(mode="json")
-        data.update(changes)
-        pairs: list[tuple[str, str]] = []
-        for key in ("sector", "country", "region", "status", "kind", "verdict"):
-            pairs += [(key, str(v)) for v in data[key]]
-        if data["q"]:
-            pairs.append(("q", data["q"]))
-        if data["sort"] != SortKey.name.value:
-            pairs.append(("sort", str(data["sort"])))
-        if data["page"] != 1:
-            pairs.append(("page", str(data["page"])))
-        if data["per_page"] != 50:
-            pairs.append(("per_page", str(data["per_page"])))
-        return pairs
 
 
 class FacetValue(BaseModel):

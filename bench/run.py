@@ -138,7 +138,7 @@ def load_app(label: str, data: Path) -> dict[str, Any]:
     db = DATA / f"{label}.db"
     skip = os.environ.get("BENCH_SKIP_LOAD", "")
     if db.exists() and (skip == "1" or label in skip.split(",")):
-        return {"db": str(db), "skipped": True}
+        return {"db": str(db.relative_to(ROOT)), "skipped": True}
     remove_db(db)
     env = {**os.environ, "BRI_DATABASE_URL": f"sqlite:///{db}"}
     # Schema first, so the timed load is the load itself.
@@ -148,7 +148,7 @@ def load_app(label: str, data: Path) -> dict[str, Any]:
         [str(BIN / "bri-tracker"), "load", "-q", str(data)], env
     )
     print(f"  app load {label}: {seconds:.1f} s, peak {peak_mb} MB  ({output.strip()[-120:]})")
-    return {"db": str(db), "seconds": round(seconds, 2), "peak_rss_mb": peak_mb}
+    return {"db": str(db.relative_to(ROOT)), "seconds": round(seconds, 2), "peak_rss_mb": peak_mb}
 
 
 # sqlite3 reference: .import each CSV into a staging table, then INSERT ... SELECT into an
@@ -457,7 +457,7 @@ def bench_size(label: str, wrk_bin: str, sqlite3: str) -> dict[str, Any]:
     data = dataset(label)
     load = load_app(label, data)
     reference = sqlite_reference(label, data, sqlite3)
-    db = load["db"]
+    db = str(ROOT / load["db"])  # results record it relative to the repository
     project_slug = "bench-000000"
     result: dict[str, Any] = {"load": load, "sqlite3_import": reference, "endpoints": {}}
     app = serve_app(db)

@@ -3,8 +3,6 @@ a read-only seeded app for page and API tests, and a live server for browser tes
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,43 +11,20 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
-from app.config import PROJECT_ROOT, Settings
 from app.db import build_engine
 from app.loader import load_paths
 from app.migrate import upgrade
 from app.queries import cache
-
-SEED_DIR = PROJECT_ROOT / "seed"
-PG_URL = os.environ.get("BRI_TEST_DATABASE_URL")
-
-
-def _pg_url_for(database: str) -> str:
-    assert PG_URL
-    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
-
-
-def _recreate_pg_database(database: str) -> str:
-    admin = create_engine(_pg_url_for("postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return _pg_url_for(database)
-
-
-def fresh_database_url(tmp_path: Path, name: str = "test") -> str:
-    """A new, empty database: a SQLite file in tmp_path, or a recreated PostgreSQL database."""
-    if PG_URL:
-        base = make_url(PG_URL).database or "bri_test"
-        return _recreate_pg_database(f"{base}_{name}")
-    return f"sqlite:///{tmp_path / (name + '.db')}"
-
-
-def settings_for(url: str) -> Settings:
-    return Settings(database_url=url)
+from tests.helpers import (
+    CHROMIUM_ARGS,
+    SEED_DIR,
+    chromium_path,
+    free_port,
+    fresh_database_url,
+    settings_for,
+)
 
 
 @pytest.fixture
@@ -93,16 +68,10 @@ def client(seeded_app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield test_client
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(seeded_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The seeded app served by uvicorn over real HTTP; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(seeded_app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -120,10 +89,8 @@ def live_server(seeded_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """One Chromium for the whole session (Playwright's sync API allows one instance)."""
-    from tests.browser.conftest import CHROMIUM_ARGS, _chromium_path
-
     playwright_api = pytest.importorskip("playwright.sync_api")
-    path = _chromium_path()
+    path = chromium_path()
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield chromium

@@ -10,14 +10,14 @@ from typing import Any
 
 import uvicorn
 
-from tests.conftest import _free_port
+from tests.helpers import free_port
 
 
 @contextmanager
 def running(app: Any, **config: Any) -> Iterator[str]:
     """Serve `app` (an ASGI app or an import string with factory=True) until the block ends;
     yields the base URL. `config` goes to uvicorn.Config (limits, timeouts, protocol)."""
-    port = _free_port()
+    port = free_port()
     options = {"host": "127.0.0.1", "port": port, "log_level": "critical", **config}
     server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, daemon=True)

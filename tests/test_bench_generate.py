@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -11,20 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import models as m
-from app.config import PROJECT_ROOT
 from app.loader import load_paths
+from app.projects.filter import ProjectFilter
 from app.queries.projects import list_projects
-from app.schemas import ProjectFilter
-
-
-def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "bench_generate", PROJECT_ROOT / "bench/generate.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import PROJECT_ROOT, bench_generator
 
 
 def _count(engine: Engine, model: type) -> int:
@@ -33,7 +22,7 @@ def _count(engine: Engine, model: type) -> int:
 
 
 def test_generated_dataset_loads_with_expected_counts(engine: Engine, tmp_path: Path) -> None:
-    counts = _generator().generate(50, tmp_path / "data")
+    counts = bench_generator().generate(50, tmp_path / "data")
     summary = load_paths(engine, [tmp_path / "data"])
 
     assert counts["projects"] == 50
@@ -55,7 +44,7 @@ def test_generated_dataset_loads_with_expected_counts(engine: Engine, tmp_path: 
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
-    generate = _generator().generate
+    generate = bench_generator().generate
     generate(50, tmp_path / "a")
     generate(50, tmp_path / "b")
     for path in sorted((tmp_path / "a").glob("*.csv")):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.loader import load_paths
-from tests.conftest import PG_URL
+from tests.helpers import PG_URL
 
 MINI = Path(__file__).parent / "data" / "mini"
 CLI = [sys.executable, "-m", "app.cli", "check"]

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from app.main import create_app
-from tests.conftest import settings_for
+from tests.helpers import settings_for
 
 SECRET = "SELECT password FROM users -- secret-detail"
 

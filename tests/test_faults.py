@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,9 +15,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.loader import load_paths
-from tests.conftest import PROJECT_ROOT, SEED_DIR, _free_port
-from tests.test_loader import snapshot
+from app.loader import LOAD_LOCK_KEY, load_paths
+from tests.helpers import PROJECT_ROOT, SEED_DIR, free_port, snapshot, wait_for_http
 
 GENERATOR = PROJECT_ROOT / "bench" / "generate.py"
 
@@ -45,10 +45,39 @@ def _load_process(db_url: str, path: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait_until_writing(process: subprocess.Popen[str]) -> None:
-    """Give the load time to get past validation and into its write transaction."""
-    time.sleep(2.5)
-    assert process.poll() is None, "the load finished before it could be killed"
+def _load_holds_the_write_lock(engine: Engine) -> bool:
+    """Whether a load is inside its write transaction, seen from another connection:
+    PostgreSQL lists the load's advisory lock; SQLite refuses a second writer at once."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            held = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND objid = :key AND granted"
+                ),
+                {"key": LOAD_LOCK_KEY},
+            ).scalar()
+        return bool(held)
+    probe = sqlite3.connect(engine.url.database or "", timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return False
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error):
+            return True
+        raise
+    finally:
+        probe.close()
+
+
+def _wait_until_writing(process: subprocess.Popen[str], engine: Engine) -> None:
+    """Wait for the event "the load has begun its write transaction", not for a time."""
+    deadline = time.monotonic() + 120
+    while not _load_holds_the_write_lock(engine):
+        assert process.poll() is None, "the load finished before it was seen writing"
+        assert time.monotonic() < deadline, "the load never began writing"
+        time.sleep(0.02)
 
 
 def test_sigkill_mid_load_leaves_the_database_as_it_was(
@@ -57,7 +86,7 @@ def test_sigkill_mid_load_leaves_the_database_as_it_was(
     load_paths(engine, [SEED_DIR])
     before = snapshot(engine)
     process = _load_process(db_url, big_dataset)
-    _wait_until_writing(process)
+    _wait_until_writing(process, engine)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     engine.dispose()
@@ -94,7 +123,7 @@ def test_site_answers_during_a_load_and_shows_new_data_after(
     engine: Engine, db_url: str, big_dataset: Path, tmp_path: Path
 ) -> None:
     load_paths(engine, [SEED_DIR])
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BRI_DATABASE_URL": db_url}
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
@@ -104,7 +133,7 @@ def test_site_answers_during_a_load_and_shows_new_data_after(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base)
+        wait_for_http(base)
         before = httpx.get(f"{base}/api/v1/projects?per_page=1", timeout=10).json()["total"]
         load = _load_process(db_url, big_dataset)
         statuses = []
@@ -119,15 +148,3 @@ def test_site_answers_during_a_load_and_shows_new_data_after(
         server.terminate()
         server.wait(timeout=20)
         log.close()
-
-
-def _wait_for(base: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("server did not start")

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.schemas import PAGE_MAX, PER_PAGE_MAX, Q_MAX_LENGTH
+from app.filtering import PAGE_MAX, PER_PAGE_MAX, Q_MAX_LENGTH
 
 KNOWN = [
     "sector", "country", "region", "status", "kind", "verdict", "q", "sort", "page", "per_page",

@@ -12,30 +12,7 @@ from typer.testing import CliRunner
 
 from app import models as m
 from app.loader import LoadError, load_paths
-
-MINI = Path(__file__).parent / "data" / "mini"
-TABLES = [
-    "project",
-    "metric",
-    "statement",
-    "source",
-    "project_country",
-    "project_party",
-    "statement_project",
-    "organization",
-    "person",
-    "reference_factor",
-    "sector",
-]
-
-
-def snapshot(engine: Engine, tables: list[str] = TABLES) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of the data tables, to prove a rejected load changed nothing."""
-    with engine.connect() as conn:
-        return {
-            t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-            for t in tables
-        }
+from tests.helpers import MINI, snapshot
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from app.loader import LoadError, load_paths
 from app.loader.inputs import Problem
 from app.loader.parallel import LoadHelper
 from app.loader.reading import MAX_CSV_FIELD_CHARS, MAX_YAML_BYTES, MAX_YAML_DEPTH
-from tests.test_loader import MINI, snapshot
+from tests.helpers import MINI, snapshot
 
 SOURCES_HEADER = "slug,title,publisher,kind\n"
 

@@ -13,9 +13,7 @@ from sqlalchemy.engine import Engine
 from app.db import build_engine
 from app.loader import LoadError, load_paths, parallel
 from app.migrate import upgrade
-from tests.conftest import fresh_database_url, settings_for
-from tests.test_bench_generate import _generator
-from tests.test_loader import MINI, TABLES, snapshot
+from tests.helpers import MINI, TABLES, bench_generator, fresh_database_url, settings_for, snapshot
 
 ALL_TABLES = [*TABLES, "claim_check", "project_source", "statement_sector"]
 
@@ -43,7 +41,7 @@ def _load(engine: Engine, paths: list[Path], *, in_parser: bool, monkeypatch) ->
 def test_parser_process_writes_what_the_loader_writes(
     engine: Engine, second_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _generator().generate(40, tmp_path / "data")
+    bench_generator().generate(40, tmp_path / "data")
     alone = _load(engine, [tmp_path / "data"], in_parser=False, monkeypatch=monkeypatch)
     split = _load(second_engine, [tmp_path / "data"], in_parser=True, monkeypatch=monkeypatch)
     assert alone == split  # the same counts
@@ -98,7 +96,7 @@ def test_a_parser_that_dies_rolls_the_load_back(
 ) -> None:
     load_paths(engine, [MINI])
     before = everything(engine)
-    _generator().generate(10, tmp_path / "data")
+    bench_generator().generate(10, tmp_path / "data")
     monkeypatch.setattr(parallel, "MIN_ROWS", 1)
     monkeypatch.setattr(sys, "executable", shutil.which("false"))
     with pytest.raises(parallel.HelperFailed, match="helper process"):

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from app.db import build_engine
 from app.migrate import downgrade, upgrade
 from app.models import metadata
-from tests.conftest import settings_for
+from tests.helpers import settings_for
 
 
 def test_upgrade_to_head_matches_models(db_url: str) -> None:

@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PG_URL, _free_port
-from tests.test_faults import _wait_for
+from tests.helpers import PG_URL, free_port, wait_for_http
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs BRI_TEST_DATABASE_URL (PostgreSQL)")
 
@@ -31,7 +30,7 @@ def _restart_postgres() -> None:
 
 @pytest.mark.skipif(shutil.which("pg_ctlcluster") is None, reason="no pg_ctlcluster here")
 def test_site_recovers_after_a_database_restart(seeded_url: str, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BRI_DATABASE_URL": seeded_url}
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
@@ -42,7 +41,7 @@ def test_site_recovers_after_a_database_restart(seeded_url: str, tmp_path: Path)
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base)
+        wait_for_http(base)
         for _ in range(5):  # warm the pool so it holds connections the restart will break
             assert httpx.get(f"{base}/api/v1/projects?per_page=5", timeout=10).status_code == 200
         _restart_postgres()

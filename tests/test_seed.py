@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from app.loader import load_paths
-from tests.conftest import SEED_DIR
-from tests.test_loader import snapshot
+from tests.helpers import SEED_DIR, SHARED_DIR, snapshot
 
-ARTICLE_CANDIDATES = [
-    Path(__file__).resolve().parents[2] / "shared" / "reference" / "glen-2025-article.txt",
-    Path("/work/shared/reference/glen-2025-article.txt"),
-]
+ARTICLE = SHARED_DIR / "reference" / "glen-2025-article.txt"
 ARTICLE_SOURCE = "xinhua-silk-road-glen-2025"
 HEADLINES = ["mozura-wind-park", "karot-hydropower", "china-laos-railway", "jakarta-bandung-hsr"]
 
@@ -80,10 +75,9 @@ def test_sources_have_publisher_and_title(seeded: Engine) -> None:
 
 
 def test_direct_quotes_from_the_article_are_verbatim(seeded: Engine) -> None:
-    found = [p for p in ARTICLE_CANDIDATES if p.exists()]
-    if not found:
-        pytest.skip("the reference article is not beside this checkout")
-    article = re.sub(r"\s+", " ", found[0].read_text(encoding="utf-8"))
+    if not ARTICLE.exists():
+        pytest.skip(f"the reference article is not at {ARTICLE} (set BRI_SHARED_DIR)")
+    article = re.sub(r"\s+", " ", ARTICLE.read_text(encoding="utf-8"))
     quotes = rows(
         seeded,
         f"SELECT slug, text FROM statement WHERE source_slug = '{ARTICLE_SOURCE}' "

@@ -20,11 +20,11 @@ import pytest
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings
 from app.main import create_app
 from app.server import uvicorn_options
 from app.web.security import HeadAsGetMiddleware
-from tests.conftest import PROJECT_ROOT, _free_port
+from tests.helpers import free_port
 from tests.live import running
 
 SOCKET_TIMEOUT_S = 5  # a bound for the old code, which never closed: not a timing assert
@@ -198,7 +198,7 @@ async def _head_then_get() -> None:
 
 
 def test_bri_tracker_serve_applies_the_limits(seeded_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BRI_DATABASE_URL": seeded_url, "BRI_MAX_HEADER_BYTES": "2048"}
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],

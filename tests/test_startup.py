@@ -14,7 +14,7 @@ import pytest
 from app.db import DatabaseUnavailable, build_engine
 from app.main import create_app
 from app.migrate import upgrade
-from tests.conftest import PG_URL, settings_for
+from tests.helpers import PG_URL, settings_for
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="SQLite file faults")
 

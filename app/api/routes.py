@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from app.api.http import (
+from app.api_schemas import (
+    CountryDetail,
+    CountrySummary,
+    MetricPage,
+    ProjectDetail,
+    SectorDetail,
+    SectorSummary,
+    StatementPage,
+)
+from app.db import SessionDep
+from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
+from app.http.responses import (
     ERROR_RESPONSES,
     NOT_FOUND,
     PREFLIGHT_HEADERS,
@@ -20,21 +31,9 @@ from app.api.http import (
     json_response,
     problem,
 )
-from app.api_schemas import (
-    CountryDetail,
-    CountrySummary,
-    MetricFilter,
-    MetricPage,
-    ProjectDetail,
-    SectorDetail,
-    SectorSummary,
-    StatementFilter,
-    StatementPage,
-)
-from app.db import SessionDep
 from app.queries import detail
 from app.queries.projects import list_projects
-from app.schemas import Page, ProjectFilter, ProjectSummary
+from app.schemas import Page, ProjectSummary
 
 router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ClearErrorsRoute)
 
@@ -48,9 +47,7 @@ Slug = Annotated[str, Path(max_length=200, description="Slug of the record")]
     summary="Catalogue of projects",
 )
 @cached_json
-def projects(
-    request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
-) -> Response:
+def projects(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """Projects matching the catalogue filters, a page at a time, with facet counts.
 
     The same parameters as the /projects page and /projects.csv: values within one parameter
@@ -80,9 +77,7 @@ def project(request: Request, session: SessionDep, slug: Slug) -> Response:
     responses=ERROR_RESPONSES,
     summary="Figures claimed, reported or verified for projects",
 )
-def metrics(
-    request: Request, session: SessionDep, filters: Annotated[MetricFilter, Query()]
-) -> Response:
+def metrics(request: Request, session: SessionDep, filters: MetricQuery) -> Response:
     """Metrics (emission savings, generation, freight, ...) with basis and source."""
     page = detail.list_metrics(session, **filters.model_dump(mode="json"))
     return json_response(request, page)
@@ -94,9 +89,7 @@ def metrics(
     responses=ERROR_RESPONSES,
     summary="Who said what, where",
 )
-def statements(
-    request: Request, session: SessionDep, filters: Annotated[StatementFilter, Query()]
-) -> Response:
+def statements(request: Request, session: SessionDep, filters: StatementQuery) -> Response:
     """Statements, newest first, filterable by organisation, project and sector."""
     page = detail.list_statements(session, **filters.model_dump(mode="json"))
     return json_response(request, page)

@@ -20,11 +20,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from app import models as m
 from app.countries import country_rows
+from app.db import fast_sqlite_binding
 from app.loader.inputs import INPUT_MODELS, LoadError, Problem
+from app.loader.keys import REFERENCES
 from app.loader.reading import read_dataset
 from app.loader.writing import (
     KEY_SOURCES,
-    REFERENCES,
+    LOAD_LOCK_KEY,
     ProgressFactory,
     _lock_for_load,
     _StreamingLoad,
@@ -35,6 +37,7 @@ from app.loader.writing import (
 __all__ = [
     "INPUT_MODELS",
     "KEY_SOURCES",
+    "LOAD_LOCK_KEY",
     "REFERENCES",
     "LoadError",
     "LoadSummary",
@@ -99,7 +102,8 @@ def _sqlite_bulk_mode(conn: Connection) -> Iterator[None]:
     assert driver is not None
     driver.execute("PRAGMA foreign_keys=OFF")
     try:
-        yield
+        with fast_sqlite_binding():
+            yield
     finally:
         driver.execute("PRAGMA foreign_keys=ON")
 

@@ -17,8 +17,9 @@ from typing import Any, BinaryIO
 
 from app.claims import ChunkRows, Factor, checks_of_chunk
 from app.loader.inputs import CHUNK
+from app.loader.keys import VIEW_FIELDS
 from app.loader.reading import RawDataset, iter_rows
-from app.loader.writing import VIEW_FIELDS, checked_rows, table_builder
+from app.loader.writing import checked_rows, table_builder
 
 
 def _parse(out: BinaryIO, table: str, files: list[str], parent_of: dict[str, str | None]) -> None:

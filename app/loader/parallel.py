@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.loader.inputs import Problem
+from app.loader.keys import VIEW_FIELDS
 
 if TYPE_CHECKING:
     from app.claims import ChunkRows, Factor
@@ -65,8 +66,6 @@ class LoadHelper:
     ) -> Iterator[Any]:
         """Checked rows of `table`'s CSV `files`, in file order. Syntax problems the parser
         finds (long rows, bad UTF-8) are appended to `syntax_problems` when it is done."""
-        from app.loader.writing import VIEW_FIELDS
-
         view = namedtuple(f"{table}_row", VIEW_FIELDS[table])  # type: ignore[misc]
         self._send(("parse", table, files, parent_of), f"parsing {table}")
         while True:

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import attrgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +27,7 @@ from app.loader.inputs import (
     Problem,
     ProjectIn,
 )
+from app.loader.keys import KEYS, REFERENCES
 from app.loader.reading import RawDataset, RawRow, iter_rows
 from app.units import UnitError, conversion_for
 
@@ -51,50 +51,6 @@ def _existing_keys(conn: Connection, table: Table, column: str) -> set[str]:
     return {row[0] for row in conn.execute(select(table.c[column]))}
 
 
-KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "sectors": ("slug",),
-    "sources": ("slug",),
-    "organizations": ("slug",),
-    "people": ("slug",),
-    "reference_factors": ("slug",),
-    "projects": ("slug",),
-    "project_countries": ("project", "country"),
-    "project_parties": ("project", "organization", "role"),
-    "project_sources": ("project", "source"),
-    "statements": ("slug",),
-    "statement_projects": ("statement", "project"),
-    "statement_sectors": ("statement", "sector"),
-    "metrics": ("slug",),
-}
-# A row's key: the bare slug, or a tuple of the fields (1M bare slugs cost less than tuples).
-KEYS: dict[str, Callable[[Any], Any]] = {t: attrgetter(*f) for t, f in KEY_FIELDS.items()}
-
-
-REFERENCES: list[tuple[str, str, str]] = [
-    ("sectors", "parent", "sector"),
-    ("organizations", "country", "country"),
-    ("people", "organization", "organization"),
-    ("reference_factors", "country", "country"),
-    ("reference_factors", "source", "source"),
-    ("projects", "technology", "sector"),
-    ("projects", "location_source", "source"),
-    ("project_countries", "project", "project"),
-    ("project_countries", "country", "country"),
-    ("project_parties", "project", "project"),
-    ("project_parties", "organization", "organization"),
-    ("project_sources", "project", "project"),
-    ("project_sources", "source", "source"),
-    ("statements", "speaker", "person"),
-    ("statements", "organization", "organization"),
-    ("statements", "source", "source"),
-    ("statement_projects", "statement", "statement"),
-    ("statement_projects", "project", "project"),
-    ("statement_sectors", "statement", "statement"),
-    ("statement_sectors", "sector", "sector"),
-    ("metrics", "project", "project"),
-    ("metrics", "source", "source"),
-    ("metrics", "statement", "statement"),
-]
 KEY_SOURCES: dict[str, tuple[str, Table, str]] = {
     "sector": ("sectors", m.Sector.__table__, "slug"),  # type: ignore[attr-defined]
     "source": ("sources", m.Source.__table__, "slug"),  # type: ignore[attr-defined]
@@ -109,20 +65,6 @@ KEY_SOURCES: dict[str, tuple[str, Table, str]] = {
 KEY_TARGETS = {table: target for target, (table, _db, _col) in KEY_SOURCES.items()}
 # Tables written in one piece (sectors reference each other).
 SMALL_TABLES = {"sectors"}
-# What the writing side reads of a row that a parser process validated: its key, its
-# references and the fields the writer needs. The process sends these, not the model.
-VIEW_FIELDS: dict[str, tuple[str, ...]] = {
-    table: tuple(
-        dict.fromkeys(
-            [
-                *KEY_FIELDS[table],
-                *(f for tb, f, _t in REFERENCES if tb == table),
-                *({"projects": ("technology",), "sectors": ("parent",)}.get(table, ())),
-            ]
-        )
-    )
-    for table in KEY_FIELDS
-}
 
 
 def _metric_problems(row: ValidRow) -> Iterator[Problem]:
@@ -781,10 +723,14 @@ def refresh_derived(
     refresh_claim_checks(conn, project_slugs, tick, checker)
 
 
+# The PostgreSQL advisory lock a load holds for its whole transaction (pg_locks shows it).
+LOAD_LOCK_KEY = 4242
+
+
 def _lock_for_load(conn: Connection) -> None:
     """Serialise loads: PostgreSQL advisory lock; on SQLite the first write takes the lock."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOAD_LOCK_KEY})
     state = _t(m.DatasetState)
     if conn.execute(select(state.c.id)).first() is None:
         conn.execute(state.insert().values(singleton=1, version=0))

@@ -34,10 +34,12 @@ from app.api_schemas import (
     StatementOut,
     StatementPage,
 )
+from app.filtering import PAGE_MAX, PER_PAGE_MAX
+from app.projects.filter import ProjectFilter
 from app.queries.cache import cached
 from app.queries.checks import checks_for_project
 from app.queries.projects import UnknownFilterValue, list_projects, vocabulary
-from app.schemas import PAGE_MAX, PER_PAGE_MAX, FacetValue, ProjectFilter
+from app.schemas import FacetValue
 
 P = m.Project.__table__  # type: ignore[attr-defined]
 PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,8 +17,9 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
 from app import models as m
+from app.projects.filter import ProjectFilter, SortKey
 from app.queries.cache import cached
-from app.schemas import FacetValue, Page, ProjectFilter, ProjectSummary, SortKey
+from app.schemas import FacetValue, Page, ProjectSummary
 
 P = m.Project.__table__  # type: ignore[attr-defined]
 PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
@@ -150,7 +152,7 @@ def _conditions(
     return conditions
 
 
-def _technologies(values: list[str], vocab: dict[str, Any]) -> list[str]:
+def _technologies(values: Sequence[str], vocab: dict[str, Any]) -> list[str]:
     chosen = set(values)
     return sorted(
         slug

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.http import CORS_HEADERS, describe_validation
+from app.http.responses import CORS_HEADERS, describe_validation
 from app.web.security import SECURITY_HEADERS
 from app.web.templating import render
 

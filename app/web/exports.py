@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.http import ClearErrorsRoute, conditional
-from app.api_schemas import MetricFilter, StatementFilter
 from app.db import SessionDep
 from app.exports import metrics_csv, package_zip, projects_csv, projects_geojson, statements_csv
+from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
+from app.http.responses import ClearErrorsRoute, conditional
 from app.queries.cache import current_version
-from app.schemas import ProjectFilter
 from app.web.static import static_url
 
 router = APIRouter(include_in_schema=False, route_class=ClearErrorsRoute)
@@ -32,9 +30,7 @@ def _attachment(filename: str) -> dict[str, str]:
 
 
 @router.get("/projects.csv")
-def projects_csv_download(
-    request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
-) -> Response:
+def projects_csv_download(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """Every project matching the catalogue filter (all pages), as UTF-8 CSV."""
     body = projects_csv(session, filters).encode("utf-8")
     return conditional(request, body, CSV, _attachment("projects.csv"))
@@ -42,7 +38,7 @@ def projects_csv_download(
 
 @router.get("/projects.geojson")
 def projects_geojson_download(
-    request: Request, session: SessionDep, filters: Annotated[ProjectFilter, Query()]
+    request: Request, session: SessionDep, filters: ProjectQuery
 ) -> Response:
     """Projects matching the filter that have sourced coordinates, as a FeatureCollection."""
     collection = projects_geojson(session, filters)
@@ -51,9 +47,7 @@ def projects_geojson_download(
 
 
 @router.get("/metrics.csv")
-def metrics_csv_download(
-    request: Request, session: SessionDep, filters: Annotated[MetricFilter, Query()]
-) -> Response:
+def metrics_csv_download(request: Request, session: SessionDep, filters: MetricQuery) -> Response:
     """Every metric matching the filter, with basis and source, as UTF-8 CSV."""
     body = metrics_csv(session, filters).encode("utf-8")
     return conditional(request, body, CSV, _attachment("metrics.csv"))
@@ -61,7 +55,7 @@ def metrics_csv_download(
 
 @router.get("/statements.csv")
 def statements_csv_download(
-    request: Request, session: SessionDep, filters: Annotated[StatementFilter, Query()]
+    request: Request, session: SessionDep, filters: StatementQuery
 ) -> Response:
     """Every statement matching the filter, with speaker and source, as UTF-8 CSV."""
     body = statements_csv(session, filters).encode("utf-8")

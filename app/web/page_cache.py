@@ -18,8 +18,8 @@ from fastapi import Request
 from sqlmodel import Session
 from starlette.responses import Response
 
+from app.http.etag import etag_of
 from app.queries.cache import MISSING, VersionedCache
-from app.web.etag import etag_of
 from app.web.templating import wants_fragment, with_etag
 
 F = TypeVar("F", bound=Callable[..., Response])

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 from starlette.responses import Response
 
 from app import charts
-from app.api_schemas import MetricOut, ProjectDetail, StatementFilter
+from app.api_schemas import MetricOut, ProjectDetail
 from app.charts_checks import axis_labels, claimed_vs_expected_figure
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
+from app.http.deps import ProjectQuery, StatementQuery
+from app.projects.filter import ProjectFilter, SortKey
 from app.queries import detail, stats
-from app.queries.projects import (
-    FACETS,
-    UnknownFilterValue,
-    list_projects,
-    top_claims,
-    vocabulary,
-)
-from app.schemas import ProjectFilter, SortKey
+from app.queries.projects import UnknownFilterValue, list_projects, top_claims, vocabulary
+from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
 from app.web import filters
 from app.web.page_cache import cached_page
 from app.web.templating import render, templates
@@ -46,43 +40,9 @@ SORT_LABELS = {
     SortKey.opened_desc: "Opening date (newest first)",
     SortKey.opened: "Opening date (oldest first)",
 }
-SINGLE_FIELDS = ("q", "sort", "page", "per_page")
-STATEMENT_FIELDS = ("organization", "project", "sector")
-Query = TypeVar("Query", bound=BaseModel)
 METHODOLOGY_CHECKS = PROJECT_ROOT / "docs" / "methodology-checks.md"
 TOP_CLAIMS = 20  # bars in a claims chart; the CSV download beside it has every project
 CLAIMS_CSV = "/projects.csv"  # the CSV takes the filter only, not a sort
-
-
-class BadQuery(ValueError):
-    """A query string the page cannot use; answered with a 422 page that says why."""
-
-
-def parse_project_filter(request: Request) -> ProjectFilter:
-    """The catalogue filter from the query string; BadQuery names what is wrong."""
-    return _parse(request, ProjectFilter, FACETS, SINGLE_FIELDS)
-
-
-def parse_statement_filter(request: Request) -> StatementFilter:
-    """The statement filter (the API's own query model) from the query string."""
-    return _parse(request, StatementFilter, STATEMENT_FIELDS, ("page", "per_page"))
-
-
-def _parse(
-    request: Request, model: type[Query], lists: Sequence[str], singles: Sequence[str]
-) -> Query:
-    params = request.query_params
-    unknown = sorted(set(params) - set(lists) - set(singles))
-    if unknown:
-        raise BadQuery(f"unknown query parameter {unknown[0]!r}")
-    data: dict[str, Any] = {key: [v for v in params.getlist(key) if v] for key in lists}
-    data.update({key: params[key] for key in singles if params.get(key)})
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"][:1])
-        raise BadQuery(f"{where}: {first['msg']} (got {first['input']!r})") from error
 
 
 def _error(request: Request, status_code: int, title: str, message: str) -> Response:
@@ -161,13 +121,13 @@ def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") ->
 
 @router.get("/projects")
 @cached_page
-def catalogue(request: Request, session: SessionDep) -> Response:
+def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """The catalogue: facets, sort, pages; htmx gets only the `catalogue` block."""
+    project_filter = filters
     try:
-        project_filter = parse_project_filter(request)
         page = list_projects(session, filters=project_filter)
         top = top_claims(session, filters=project_filter, limit=TOP_CLAIMS)
-    except (BadQuery, UnknownFilterValue) as error:
+    except UnknownFilterValue as error:
         return _error(request, 422, "Unknown filter value", str(error))
     names = _sector_names(session)
     query = urlencode(project_filter.query_items(page=1, sort="name"))
@@ -231,12 +191,12 @@ def _location_rows(project: ProjectDetail) -> list[dict[str, Any]]:
 
 @router.get("/statements")
 @cached_page
-def statements(request: Request, session: SessionDep) -> Response:
+def statements(request: Request, session: SessionDep, filters: StatementQuery) -> Response:
     """Who said what: statements filtered by organisation, project and sector, a page at a time."""
+    statement_filter = filters
     try:
-        statement_filter = parse_statement_filter(request)
         page = detail.list_statements(session, **statement_filter.model_dump())
-    except (BadQuery, UnknownFilterValue) as error:
+    except UnknownFilterValue as error:
         return _error(request, 422, "Unknown filter value", str(error))
     chosen = statement_filter.model_dump(include=set(STATEMENT_FIELDS))
     query = [(key, value) for key in STATEMENT_FIELDS for value in chosen[key]]

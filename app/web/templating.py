@@ -9,7 +9,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
-from app.web.etag import client_has, etag_of
+from app.http.etag import client_has, etag_of
 from app.web.static import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))

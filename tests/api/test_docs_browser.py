@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import watched_page
+from tests.helpers import watched_page
 
 
 @pytest.mark.browser

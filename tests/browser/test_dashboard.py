@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, watched_page
+from tests.helpers import SCREENSHOTS, watched_page
 
 pytestmark = pytest.mark.browser
 

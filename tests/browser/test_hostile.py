@@ -26,8 +26,7 @@ from app.config import PROJECT_ROOT
 from app.db import build_engine
 from app.loader import LoadError, load_paths
 from app.migrate import upgrade
-from tests.browser.conftest import watched_page
-from tests.conftest import _free_port, fresh_database_url, settings_for
+from tests.helpers import free_port, fresh_database_url, settings_for, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +106,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     upgrade(engine)
     load_paths(engine, [HOSTILE])
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
     )

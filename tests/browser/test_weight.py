@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import watched_page
+from tests.helpers import watched_page
 
 pytestmark = pytest.mark.browser
 

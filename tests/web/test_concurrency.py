@@ -22,7 +22,7 @@ from app.config import Settings
 from app.main import create_app
 from app.queries import cache
 from app.web import page_cache
-from tests.conftest import _free_port
+from tests.helpers import free_port
 
 POOL_SIZE = 2  # two pooled + two overflow connections against 40 worker threads
 CONCURRENCY = 32
@@ -32,7 +32,7 @@ CONCURRENCY = 32
 def small_pool_server(seeded_url: str) -> Iterator[str]:
     settings = Settings(database_url=seeded_url, db_pool_size=POOL_SIZE, db_pool_timeout_s=3)
     app = create_app(settings)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from app.loader import load_paths
 from app.main import create_app
-from tests.conftest import settings_for
+from tests.helpers import settings_for
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.api_schemas import ProblemDetail
+from app.http.etag import client_has, etag_of
 from app.queries.cache import MISSING, VersionedCache
 from app.queries.projects import UnknownFilterValue
-from app.web.etag import client_has, etag_of
 
 # Read-only, keyless data: any site may read it from a browser.
 CORS_HEADERS = {
@@ -60,6 +60,9 @@ def describe_validation(errors: Any) -> str:
             if p not in ("query", "path") and not isinstance(p, int)
         ]
         name = ".".join(location) or "request"
+        if error.get("type") == "extra_forbidden":
+            parts.append(f"unknown query parameter {name!r}")
+            continue
         given = error.get("input")
         value = f" {given!r}" if isinstance(given, str | int | float) else ""
         parts.append(f"{name}{value}: {error.get('msg', 'invalid value')}")

@@ -1,0 +1,1 @@
+"""Projects: the catalogue's record, its filter and its queries."""

@@ -1,0 +1,1 @@
+"""Statements: who said what, where, as reported by a source."""

@@ -43,8 +43,10 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         default=512, description="Open connections per process; more get a 503 at once"
     )
-    max_concurrent_exports: int = Field(
-        default=4, description="CSV/GeoJSON/zip downloads at once per process; more get a 503"
+    export_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Downloads (CSV, GeoJSON, zip) in progress at once per process; more get 503",
     )
 
 

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
     app.add_middleware(AcceptEncodingMiddleware)
-    app.add_middleware(ExportLimitMiddleware, limit=settings.max_concurrent_exports)
+    app.add_middleware(ExportLimitMiddleware, limit=settings.export_concurrency)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     return app

@@ -34,7 +34,7 @@ def test_server_limits_are_documented_for_the_proxy() -> None:
         "header_timeout_s",
         "keep_alive_timeout_s",
         "max_connections",
-        "max_concurrent_exports",
+        "export_concurrency",
     ):
         default = Settings.model_fields[name].default
         assert f"| `BRI_{name.upper()}` | {default:g} |" in deployment, name

@@ -143,7 +143,7 @@ def test_concurrent_downloads_are_bounded(seeded_url: str) -> None:
     The first is kept in progress by holding every pooled database connection of the server
     (it runs in this process), so it waits for one; pages need no download place."""
     settings = Settings(
-        database_url=seeded_url, max_concurrent_exports=1, db_pool_size=1, db_pool_timeout_s=30
+        database_url=seeded_url, export_concurrency=1, db_pool_size=1, db_pool_timeout_s=30
     )
     app = create_app(settings)
     held = [app.state.engine.connect() for _ in range(2)]  # pool size + overflow

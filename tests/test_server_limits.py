@@ -168,7 +168,9 @@ def test_concurrent_downloads_are_bounded(seeded_url: str) -> None:
 def test_head_stops_a_streamed_body_after_the_headers() -> None:
     """HEAD is answered by running GET; for a streamed download it stops at the first chunk
     instead of producing the whole body nobody will read."""
-    asyncio.run(_head_then_get())
+    # A thread of its own: the browser tests' Playwright keeps an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, _head_then_get()).result()
 
 
 async def _head_then_get() -> None:

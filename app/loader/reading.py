@@ -220,6 +220,8 @@ def iter_rows(dataset: RawDataset, table: str) -> Iterator[RawRow]:
 def _csv_rows(dataset: RawDataset, name: str, handle: Iterable[str]) -> Iterator[RawRow]:
     """Rows as csv.DictReader gives them (blank lines skipped, short rows padded with None,
     empty cells None), from the plain csv.reader: a bulk load reads a million of them."""
+    # The limit is process-wide and other libraries raise it (frictionless does): set ours.
+    csv.field_size_limit(MAX_CSV_FIELD_CHARS)
     reader = csv.reader(handle)
     line_no = 1
     try:

@@ -44,32 +44,36 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        own_host = URL(scope=scope).netloc
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 present = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                message["headers"] = _allow_head(
-                    [_relative_location(k, v, own_host) for k, v in headers]
-                )
+                if b"location" in present:
+                    headers = _relative_location(headers, URL(scope=scope).netloc)
+                if b"allow" in present:
+                    headers = _allow_head(headers)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def _relative_location(name: bytes, value: bytes, own_host: str) -> tuple[bytes, bytes]:
+def _relative_location(
+    headers: list[tuple[bytes, bytes]], own_host: str
+) -> list[tuple[bytes, bytes]]:
     """A redirect to this site names no host: the framework builds absolute URLs from the
     request's Host header, which anyone can set (`Host: evil.example` gave
     `Location: https://evil.example/projects`), and a shared cache would pass that on."""
-    if name.lower() != b"location":
-        return name, value
-    parts = urlsplit(value.decode("latin-1"))
-    if not parts.netloc or parts.netloc != own_host:
-        return name, value
-    relative = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
-    return name, relative.encode("latin-1")
+    fixed = []
+    for name, value in headers:
+        if name.lower() == b"location":
+            parts = urlsplit(value.decode("latin-1"))
+            if parts.netloc and parts.netloc == own_host:
+                relative = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+                value = relative.encode("latin-1")
+        fixed.append((name, value))
+    return fixed
 
 
 class _HeadAnswered(Exception):

@@ -132,6 +132,15 @@ def test_csv_oversized_field_is_a_problem(loaded: Engine, tmp_path: Path) -> Non
     ]
 
 
+def test_csv_geojson_nested_deeply_is_a_problem(loaded: Engine, tmp_path: Path) -> None:
+    deep = "[" * 60_000 + "]" * 60_000
+    (tmp_path / "projects.csv").write_text(
+        f"slug,name,technology,geometry_geojson\ndeep,Deep,wind,{deep}\n"
+    )
+    problems = _problems_of(loaded, tmp_path)
+    assert problems == [f"{tmp_path / 'projects.csv'}: row 2: location.geojson: nested too deeply"]
+
+
 def test_csv_nul_is_a_problem_on_every_database(loaded: Engine, tmp_path: Path) -> None:
     (tmp_path / "sources.csv").write_text(SOURCES_HEADER + "nul-source,Ti\x00tle,P,news\n")
     problems = _problems_of(loaded, tmp_path)

@@ -77,7 +77,9 @@ def test_yaml_duplicate_keys_are_refused(loaded: Engine, tmp_path: Path) -> None
         "  - slug: twice\n    title: First title\n    publisher: P\n    kind: news\n"
         "    title: Second title\n"
     )
-    assert _problems_of(loaded, twice) == [f"{twice}: line 6: -: refused: duplicate key 'title'"]
+    assert _problems_of(loaded, twice) == [
+        f"{twice}: line 6: title: refused: duplicate key 'title'"
+    ]
 
 
 def test_yaml_deep_nesting_is_a_problem_not_a_recursion_error(

@@ -31,6 +31,10 @@ NUL_MESSAGE = "contains a NUL character (U+0000), which is not allowed in text"
 class RefusedYaml(yaml.MarkedYAMLError):
     """Valid YAML that a dataset may not use: the problem is listed, nothing is built."""
 
+    def __init__(self, problem: str, mark: yaml.Mark, field: str = "-") -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.field = field
+
 
 class _YamlLoader(yaml.SafeLoader):
     """Safe YAML that leaves dates as text, so validation reports a bad date by field.
@@ -66,15 +70,14 @@ class _YamlLoader(yaml.SafeLoader):
         for key_node, _value in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
             if key in seen:
-                raise RefusedYaml(
-                    problem=f"duplicate key {str(key)[:80]!r}", problem_mark=key_node.start_mark
-                )
+                name = str(key)[:80]
+                raise RefusedYaml(f"duplicate key {name!r}", key_node.start_mark, field=name)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
 def _refused(problem: str, event: yaml.Event) -> RefusedYaml:
-    return RefusedYaml(problem=problem, problem_mark=event.start_mark)
+    return RefusedYaml(problem, event.start_mark)
 
 
 _YamlLoader.yaml_implicit_resolvers = {
@@ -258,7 +261,7 @@ def _read_yaml(dataset: RawDataset, name: str, content: str) -> None:
         document = yaml.load(content, Loader=_YamlLoader)  # noqa: S506 (safe loader)
     except RefusedYaml as exc:
         where = f"line {exc.problem_mark.line + 1}" if exc.problem_mark else "-"
-        dataset.problems.append(Problem(name, where, "-", f"refused: {exc.problem}"))
+        dataset.problems.append(Problem(name, where, exc.field, f"refused: {exc.problem}"))
         return
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -13,11 +13,11 @@ import io
 import json
 import types
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Protocol, TypeVar, Union, get_args, get_origin
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
@@ -25,14 +25,16 @@ from sqlmodel import Session
 
 from app import loader
 from app import models as m
-from app.api_schemas import MetricOut, StatementOut
 from app.filtering import PER_PAGE_MAX
 from app.metrics.filter import MetricFilter
+from app.metrics.model import MetricOut, MetricValues
+from app.metrics.queries import list_metrics
+from app.projects.catalogue import all_matching_slugs
 from app.projects.filter import ProjectFilter
-from app.queries.detail import list_metrics, list_statements
-from app.queries.projects import all_matching_slugs
 from app.spreadsheet import neutralise
 from app.statements.filter import StatementFilter
+from app.statements.model import StatementOut
+from app.statements.queries import list_statements
 
 PACKAGE_NAME = "green-bri-tracker"
 # The data's licence (README.md: code MIT, data CC BY 4.0); quoted statements remain their
@@ -333,34 +335,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# The metric's own fields in its model's order (a field added there is downloaded too), with
+# its project and source spelled out beside them.
 METRIC_COLUMNS = [
-    "slug",
-    "project",
-    "project_name",
-    "kind",
-    "qualifier",
-    "value",
-    "value_high",
-    "unit",
-    "canonical_value",
-    "canonical_value_high",
-    "canonical_unit",
-    "period",
-    "period_start",
-    "period_end",
-    "year",
-    "baseline",
-    "scope",
-    "basis",
-    "claimant",
-    "stated_on",
-    "uncertain",
-    "statement",
-    "source",
-    "source_title",
-    "source_publisher",
-    "source_url",
-    "note",
+    *("slug", "project", "project_name"),
+    *(name for name in MetricValues.model_fields if name != "slug"),
+    *("statement", "source", "source_title", "source_publisher", "source_url"),
 ]
 
 
@@ -377,18 +357,37 @@ def _metric_row(metric: MetricOut) -> list[Any]:
     return [data[c] for c in METRIC_COLUMNS]
 
 
-def metrics_csv(session: Session, filters: MetricFilter) -> str:
-    """Every metric matching the filter (all pages) with its source, as CSV."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    rows: list[list[Any]] = []
+class _Listed(Protocol):
+    """A page of a list query: its items and how many there are in all."""
+
+    @property
+    def items(self) -> Sequence[Any]: ...
+
+    @property
+    def total(self) -> int: ...
+
+
+Filter = TypeVar("Filter", MetricFilter, StatementFilter)
+
+
+def _every_page(
+    session: Session, filters: Filter, list_page: Callable[..., _Listed]
+) -> Iterator[Any]:
+    """Every item a paged list query gives for `filters`, page after page."""
     page = 1
     while True:
-        result = list_metrics(session, **query, page=page, per_page=PER_PAGE_MAX)
-        rows += [_metric_row(item) for item in result.items]
+        chunk = filters.model_copy(update={"page": page, "per_page": PER_PAGE_MAX})
+        result = list_page(session, filters=chunk)
+        yield from result.items
         if page * PER_PAGE_MAX >= result.total:
-            break
+            return
         page += 1
-    return write_csv(METRIC_COLUMNS, rows)
+
+
+def metrics_csv(session: Session, filters: MetricFilter) -> str:
+    """Every metric matching the filter (all pages) with its source, as CSV."""
+    metrics = _every_page(session, filters, list_metrics)
+    return write_csv(METRIC_COLUMNS, (_metric_row(m) for m in metrics))
 
 
 STATEMENT_COLUMNS = [
@@ -436,13 +435,5 @@ def _statement_row(s: StatementOut) -> list[Any]:
 
 def statements_csv(session: Session, filters: StatementFilter) -> str:
     """Every statement matching the filter (all pages), newest first, as CSV."""
-    query = filters.model_dump(mode="json", exclude={"page", "per_page"})
-    rows: list[list[Any]] = []
-    page = 1
-    while True:
-        result = list_statements(session, **query, page=page, per_page=PER_PAGE_MAX)
-        rows += [_statement_row(item) for item in result.items]
-        if page * PER_PAGE_MAX >= result.total:
-            break
-        page += 1
-    return write_csv(STATEMENT_COLUMNS, rows)
+    statements = _every_page(session, filters, list_statements)
+    return write_csv(STATEMENT_COLUMNS, (_statement_row(s) for s in statements))

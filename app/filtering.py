@@ -65,6 +65,16 @@ def _empty_allowed(schema: dict[str, Any]) -> None:
     target["anyOf"] = [values, {"type": "string", "maxLength": 0}]
 
 
+class UnknownFilterValue(ValueError):
+    """A filter names a value the data does not know; pages and API answer 422."""
+
+    def __init__(self, parameter: str, value: str, hint: str = ""):
+        self.parameter = parameter
+        self.value = value
+        message = f"unknown {parameter} {value!r}"
+        super().__init__(message + (f"; {hint}" if hint else ""))
+
+
 def _accepts_empty(schema: dict[str, Any]) -> bool:
     if "anyOf" in schema:
         return any(_accepts_empty(choice) for choice in schema["anyOf"])

@@ -34,12 +34,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = build_engine(settings, create_dir=False)
     check_database(app.state.engine)
     from app.api import routes as api_routes
-    from app.web import errors, exports, pages, static
+    from app.downloads import routes as downloads
+    from app.http import errors
+    from app.web import api_docs, pages, static
 
     static.mount(app)
     app.include_router(api_routes.router)
-    app.include_router(exports.router)
+    app.include_router(downloads.router)
     app.include_router(pages.router)
+    app.include_router(api_docs.router)
     errors.install(app)
     # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)

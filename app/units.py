@@ -6,7 +6,7 @@ from typing import Any
 
 import pint
 
-from app.models import MetricKind, Period
+from app.metrics.model import MetricKind, Period
 
 UREG: pint.UnitRegistry = pint.UnitRegistry()
 # Counting units and transport work that pint does not know.

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from app import models as m
 from app.loader import load_paths
+from app.projects.catalogue import list_projects
 from app.projects.filter import ProjectFilter
-from app.queries.projects import list_projects
 from tests.helpers import PROJECT_ROOT, bench_generator
 
 

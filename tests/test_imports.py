@@ -16,8 +16,11 @@ from app.config import PROJECT_ROOT
 APP = PROJECT_ROOT / "app"
 # Rooms that know HTTP. Nothing else may import them: records, filters and queries know no
 # request, so the pages, the API, the downloads and the CLI can all call them.
-HTTP_ROOMS = ("app.web", "app.api", "app.http")
+ROUTERS = ("app.web", "app.api", "app.downloads")
+HTTP_ROOMS = (*ROUTERS, "app.http")
 HTTP_USERS = (*HTTP_ROOMS, "app.main")
+# What app/http may use of app/web: the templates (to render the error page) and what they need.
+WEB_FOR_HTTP = ("app.web.templating", "app.web.static", "app.web.security")
 
 
 def _module_name(path: Path) -> str:
@@ -114,13 +117,25 @@ def test_only_the_http_layer_imports_the_http_layer() -> None:
     assert wrong == set()
 
 
-def test_the_api_and_the_pages_do_not_import_each_other() -> None:
+def test_the_routers_do_not_import_each_other() -> None:
+    """Pages, API and downloads share app/http and the rooms, never one another's modules."""
     wrong = {
         (name, imported)
         for name, imports in GRAPH.items()
         for imported in imports
-        if (_in(name, ("app.api",)) and _in(imported, ("app.web",)))
-        or (_in(name, ("app.web",)) and _in(imported, ("app.api",)))
+        for router in ROUTERS
+        if _in(name, ROUTERS) and _in(imported, (router,)) and not _in(name, (router,))
+    }
+    assert wrong == set()
+
+
+def test_the_http_layer_uses_only_the_templates_of_the_pages() -> None:
+    wrong = {
+        (name, imported)
+        for name, imports in GRAPH.items()
+        if _in(name, ("app.http",))
+        for imported in imports
+        if _in(imported, ROUTERS) and imported not in WEB_FOR_HTTP
     }
     assert wrong == set()
 

@@ -1,43 +1,46 @@
-"""JSON API v1: read-only, keyless, the same filters and query code as the pages.
+"""JSON API v1: read-only, keyless, the same filters, lookups and queries as the pages.
 
-Routes are thin: parse the query model, call app/queries, serialise with an ETag. Errors are
+Routes are thin: take the parsed filter or the found record (app/http/deps.py), call the rooms'
+queries, serialise with an ETag. Errors are raised and answered by app/http/errors.py as
 `{"detail": "..."}`: 422 for a bad parameter or unknown filter value, 404 for an unknown slug.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.api_schemas import (
-    CountryDetail,
-    CountrySummary,
-    MetricPage,
-    ProjectDetail,
-    SectorDetail,
-    SectorSummary,
-    StatementPage,
-)
 from app.db import SessionDep
-from app.http.deps import MetricQuery, ProjectQuery, StatementQuery
-from app.http.responses import (
-    ERROR_RESPONSES,
-    NOT_FOUND,
-    PREFLIGHT_HEADERS,
-    ClearErrorsRoute,
-    cached_json,
-    json_response,
-    problem,
+from app.http.cache import cached_response
+from app.http.deps import (
+    FoundCountry,
+    FoundProject,
+    FoundSector,
+    MetricQuery,
+    ProjectQuery,
+    StatementQuery,
 )
-from app.queries import detail
-from app.queries.projects import list_projects
-from app.schemas import Page, ProjectSummary
+from app.http.errors import ERROR_RESPONSES, NOT_FOUND
+from app.http.responses import PREFLIGHT_HEADERS, json_response
+from app.listing import Page
+from app.metrics.model import MetricPage
+from app.metrics.queries import list_metrics
+from app.places.model import CountrySummary, SectorSummary
+from app.places.queries import (
+    CountryDetail,
+    SectorDetail,
+    country_detail,
+    list_countries,
+    list_sectors,
+    sector_detail,
+)
+from app.projects.catalogue import list_projects
+from app.projects.detail import ProjectDetail
+from app.projects.model import ProjectSummary
+from app.statements.model import StatementPage
+from app.statements.queries import list_statements
 
-router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ClearErrorsRoute)
-
-Slug = Annotated[str, Path(max_length=200, description="Slug of the record")]
+router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
 @router.get(
@@ -46,7 +49,7 @@ Slug = Annotated[str, Path(max_length=200, description="Slug of the record")]
     responses=ERROR_RESPONSES,
     summary="Catalogue of projects",
 )
-@cached_json
+@cached_response
 def projects(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """Projects matching the catalogue filters, a page at a time, with facet counts.
 
@@ -62,12 +65,9 @@ def projects(request: Request, session: SessionDep, filters: ProjectQuery) -> Re
     responses={**ERROR_RESPONSES, **NOT_FOUND},
     summary="One project with its figures and sources",
 )
-@cached_json
-def project(request: Request, session: SessionDep, slug: Slug) -> Response:
+@cached_response
+def project(request: Request, session: SessionDep, found: FoundProject) -> Response:
     """A project with its countries, parties, metrics, statements and every source cited."""
-    found = detail.project_record(session, slug=slug)
-    if found is None:
-        return problem(404, f"unknown project {slug!r}")
     return json_response(request, found)
 
 
@@ -77,10 +77,10 @@ def project(request: Request, session: SessionDep, slug: Slug) -> Response:
     responses=ERROR_RESPONSES,
     summary="Figures claimed, reported or verified for projects",
 )
+@cached_response
 def metrics(request: Request, session: SessionDep, filters: MetricQuery) -> Response:
     """Metrics (emission savings, generation, freight, ...) with basis and source."""
-    page = detail.list_metrics(session, **filters.model_dump(mode="json"))
-    return json_response(request, page)
+    return json_response(request, list_metrics(session, filters=filters))
 
 
 @router.get(
@@ -89,10 +89,10 @@ def metrics(request: Request, session: SessionDep, filters: MetricQuery) -> Resp
     responses=ERROR_RESPONSES,
     summary="Who said what, where",
 )
+@cached_response
 def statements(request: Request, session: SessionDep, filters: StatementQuery) -> Response:
     """Statements, newest first, filterable by organisation, project and sector."""
-    page = detail.list_statements(session, **filters.model_dump(mode="json"))
-    return json_response(request, page)
+    return json_response(request, list_statements(session, filters=filters))
 
 
 @router.get(
@@ -101,9 +101,10 @@ def statements(request: Request, session: SessionDep, filters: StatementQuery) -
     responses=ERROR_RESPONSES,
     summary="Countries with projects",
 )
+@cached_response
 def countries(request: Request, session: SessionDep) -> Response:
     """Countries that have projects, with UN M49 region and project count."""
-    return json_response(request, detail.list_countries(session))
+    return json_response(request, list_countries(session))
 
 
 @router.get(
@@ -112,16 +113,10 @@ def countries(request: Request, session: SessionDep) -> Response:
     responses={**ERROR_RESPONSES, **NOT_FOUND},
     summary="One country with its projects",
 )
-def country(
-    request: Request,
-    session: SessionDep,
-    iso3: Annotated[str, Path(max_length=3, description="ISO 3166-1 alpha-3 code")],
-) -> Response:
+@cached_response
+def country(request: Request, session: SessionDep, found: FoundCountry) -> Response:
     """A country (by ISO3, any case) with its projects and projects per sector."""
-    found = detail.country_detail(session, iso3=iso3)
-    if found is None:
-        return problem(404, f"unknown country {iso3!r}; use an ISO 3166-1 alpha-3 code")
-    return json_response(request, found)
+    return json_response(request, country_detail(session, country=found))
 
 
 @router.get(
@@ -130,9 +125,10 @@ def country(
     responses=ERROR_RESPONSES,
     summary="The sector and technology taxonomy",
 )
+@cached_response
 def sectors(request: Request, session: SessionDep) -> Response:
     """Sectors, each with its technologies, and their project counts."""
-    return json_response(request, detail.list_sectors(session))
+    return json_response(request, list_sectors(session))
 
 
 @router.get(
@@ -141,12 +137,10 @@ def sectors(request: Request, session: SessionDep) -> Response:
     responses={**ERROR_RESPONSES, **NOT_FOUND},
     summary="One sector or technology with its projects",
 )
-def sector(request: Request, session: SessionDep, slug: Slug) -> Response:
+@cached_response
+def sector(request: Request, session: SessionDep, found: FoundSector) -> Response:
     """A sector or technology with its technologies, projects and latest statements."""
-    found = detail.sector_detail(session, slug=slug)
-    if found is None:
-        return problem(404, f"unknown sector {slug!r}; use a sector or technology slug")
-    return json_response(request, found)
+    return json_response(request, sector_detail(session, sector=found))
 
 
 @router.options("/{path:path}", include_in_schema=False)

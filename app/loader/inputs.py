@@ -1,16 +1,22 @@
-"""What a dataset may contain: the input models, one per table, and the problems a load reports."""
+"""What a dataset may contain: the input model of each table (a record's own is declared in its
+room, e.g. app/metrics/model.py), and the problems a load reports."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from app import models as m
+from app.metrics.model import MetricIn
+from app.organizations.model import OrganizationIn, PersonIn
+from app.places.model import SectorIn
+from app.projects.model import ProjectIn
+from app.records import SLUG_RE as SLUG_RE  # the loader's reader checks slugs with it
+from app.records import InputModel, check_slug
+from app.sources.model import SourceIn
+from app.statements.model import StatementIn
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHUNK = 5000
 
 # ---------------------------------------------------------------- problems
@@ -38,68 +44,6 @@ class LoadError(Exception):
 # ---------------------------------------------------------------- input models
 
 
-def _slug(value: str) -> str:
-    if not SLUG_RE.match(value):
-        raise ValueError(f"{value!r} is not a slug (lower-case a-z, 0-9 and single hyphens)")
-    return value
-
-
-class InputModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=False)
-
-
-class SourceIn(InputModel):
-    slug: str
-    title: str = Field(min_length=1)
-    publisher: str = Field(min_length=1)
-    author: str | None = None
-    url: str | None = None
-    published_on: date | None = None
-    date_note: str | None = None
-    language: str | None = None
-    kind: m.SourceKind
-    note: str | None = None
-
-    _check_slug = field_validator("slug")(_slug)
-
-    @field_validator("url")
-    @classmethod
-    def _http_only(cls, value: str | None) -> str | None:
-        if value and not re.match(r"^https?://[^\s<>\"']+$", value, re.IGNORECASE):
-            raise ValueError("only http(s) URLs without spaces or quotes are accepted")
-        return value or None
-
-
-class SectorIn(InputModel):
-    slug: str
-    name: str
-    parent: str | None = None
-    description: str | None = None
-    position: int = 0
-
-    _check_slug = field_validator("slug")(_slug)
-
-
-class OrganizationIn(InputModel):
-    slug: str
-    name: str
-    local_name: str | None = None
-    kind: m.OrganizationKind = m.OrganizationKind.other
-    country: str | None = None
-    note: str | None = None
-
-    _check_slug = field_validator("slug")(_slug)
-
-
-class PersonIn(InputModel):
-    slug: str
-    name: str
-    title: str | None = None
-    organization: str | None = None
-
-    _check_slug = field_validator("slug")(_slug)
-
-
 class FactorIn(InputModel):
     slug: str
     kind: m.FactorKind
@@ -113,33 +57,7 @@ class FactorIn(InputModel):
     source: str
     note: str | None = None
 
-    _check_slug = field_validator("slug")(_slug)
-
-
-class ProjectIn(InputModel):
-    slug: str
-    name: str = Field(min_length=1)
-    local_name: str | None = None
-    kind: m.ProjectKind = m.ProjectKind.bri
-    technology: str
-    status: m.ProjectStatus | None = None
-    capacity_value: float | None = Field(default=None, ge=0)
-    capacity_unit: str | None = None
-    capacity_note: str | None = None
-    opened_on: date | None = None
-    construction_started_on: date | None = None
-    cost_usd: float | None = Field(default=None, ge=0)
-    cost_note: str | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    location_precision: m.LocationPrecision | None = None
-    location_name: str | None = None
-    location_source: str | None = None
-    geometry_geojson: str | None = None
-    summary: str | None = None
-    facts_note: str | None = None
-
-    _check_slug = field_validator("slug")(_slug)
+    _check_slug = field_validator("slug")(check_slug)
 
 
 class ProjectCountryIn(InputModel):
@@ -157,44 +75,6 @@ class ProjectPartyIn(InputModel):
 class ProjectSourceIn(InputModel):
     project: str
     source: str
-
-
-class MetricIn(InputModel):
-    slug: str
-    project: str
-    kind: m.MetricKind
-    value: float = Field(ge=0)
-    value_high: float | None = Field(default=None, ge=0)
-    qualifier: m.Qualifier = m.Qualifier.exact
-    unit: str
-    period: m.Period = m.Period.unspecified
-    period_start: date | None = None
-    period_end: date | None = None
-    year: int | None = Field(default=None, ge=1900, le=2100)
-    baseline: str | None = None
-    scope: m.Scope = m.Scope.unspecified
-    basis: m.Basis
-    source: str
-    statement: str | None = None
-    claimant: str | None = None
-    stated_on: date | None = None
-    uncertain: bool = False
-    note: str | None = None
-
-
-class StatementIn(InputModel):
-    slug: str
-    text: str = Field(min_length=1)
-    form: m.StatementForm
-    speaker: str | None = None
-    speaker_role: str | None = None
-    organization: str | None = None
-    said_on: date | None = None
-    event: str | None = None
-    source: str
-    language: str | None = None
-
-    _check_slug = field_validator("slug")(_slug)
 
 
 class StatementProjectIn(InputModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from app.filtering import PAGE_MAX, PER_PAGE_MAX, CountryCodes, FilterModel
-from app.models import Basis, MetricKind
+from app.metrics.model import Basis, MetricKind
 
 
 class MetricFilter(FilterModel):

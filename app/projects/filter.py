@@ -7,7 +7,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from app.filtering import PAGE_MAX, PER_PAGE_MAX, Q_MAX_LENGTH, CountryCodes, FilterModel
-from app.models import ProjectKind, ProjectStatus, Verdict
+from app.models import Verdict
+from app.projects.model import ProjectKind, ProjectStatus
 
 LIST_FIELDS = ("sector", "country", "region", "status", "kind", "verdict")
 
@@ -44,18 +45,6 @@ class ProjectFilter(FilterModel):
     sort: SortKey = Field(default=SortKey.name, description="Sort order; '-' for descending")
     page: int = Field(default=1, ge=1, le=PAGE_MAX, description="Page number, from 1")
     per_page: int = Field(default=50, ge=1, le=PER_PAGE_MAX, description="Rows per page")
-
-    def cache_key(self) -> tuple[object, ...]:
-        """What the matching set depends on (not the order or the page)."""
-        return (
-            self.sector,
-            self.country,
-            self.region,
-            self.status,
-            self.kind,
-            self.verdict,
-            (self.q or "").strip().lower(),
-        )
 
     def query_items(self, **changes: object) -> list[tuple[str, str]]:
         """The filter as query-string pairs (defaults left out), with `changes` applied."""

@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from app.models import DatasetState
 
 F = TypeVar("F", bound=Callable[..., Any])
+Ignored = tuple[str, ...]
 _STATE = DatasetState.__table__  # type: ignore[attr-defined]
 MISSING = object()
 
@@ -88,22 +90,35 @@ class VersionedCache:
 _queries = VersionedCache(max_entries=2048)
 
 
-def cached(name: str) -> Callable[[F], F]:
-    """Cache `fn(session, *args)` per engine and dataset version (args must be hashable)."""
+def cached(name: str, *, ignore: Ignored = ()) -> Callable[[F], F]:
+    """Cache `fn(session, *args, **kwargs)` per engine and dataset version.
+
+    The arguments are the key, so they must be hashable: a filter is a frozen model and keys
+    the entry itself. `ignore` names filter fields the result does not depend on (a count does
+    not depend on the page or the sort), so every page of one filter shares one entry."""
 
     def decorate(fn: F) -> F:
         @wraps(fn)
-        def wrapper(session: Session, *args: Any) -> Any:
-            key = (name, args)
+        def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
+            named = tuple(sorted((k, _without(v, ignore)) for k, v in kwargs.items()))
+            key = (name, args, named)
             value = _queries.get(session, key)
             if value is MISSING:
-                value = fn(session, *args)
+                value = fn(session, *args, **kwargs)
                 _queries.put(session, key, value)
             return value
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _without(value: Any, ignore: Ignored) -> Any:
+    """A filter with the `ignore` fields set back to their defaults (other values as they are)."""
+    if not ignore or not isinstance(value, BaseModel):
+        return value
+    fields = type(value).model_fields
+    return value.model_copy(update={f: fields[f].default for f in ignore if f in fields})
 
 
 def clear() -> None:

@@ -7,18 +7,20 @@ import json
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import Session
 
 from app import models as m
 from app.claims import project_expected_power
 from app.queries.cache import cached
+from app.sources.model import SourceOut
+from app.sources.queries import sources_by_slug
 
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 MT = m.Metric.__table__  # type: ignore[attr-defined]
 PT = m.Project.__table__  # type: ignore[attr-defined]
-ST = m.Source.__table__  # type: ignore[attr-defined]
+SO = m.Source.__table__  # type: ignore[attr-defined]
 RFT = m.ReferenceFactor.__table__  # type: ignore[attr-defined]
 
 VERDICT_LABELS = {
@@ -131,29 +133,18 @@ def _query() -> Any:
             MT.c.claimant,
             MT.c.stated_on,
             MT.c.source_slug,
-            ST.c.slug.label("found_source"),
-            ST.c.title.label("source_title"),
-            ST.c.url.label("source_url"),
+            SO.c.slug.label("found_source"),
+            SO.c.title.label("source_title"),
+            SO.c.url.label("source_url"),
         )
         .join(MT, MT.c.slug == CC.c.metric_slug)
         .join(PT, PT.c.slug == CC.c.project_slug)
-        .outerjoin(ST, ST.c.slug == MT.c.source_slug)
+        .outerjoin(SO, SO.c.slug == MT.c.source_slug)
         .order_by(CC.c.project_slug, CC.c.metric_slug, CC.c.reading)
     )
 
 
-def _sources(session: Session, slugs: set[str]) -> dict[str, tuple[str, str | None]]:
-    if not slugs:
-        return {}
-    rows = session.connection().execute(
-        select(ST.c.slug, ST.c.title, ST.c.url).where(ST.c.slug.in_(sorted(slugs)))
-    )
-    return {slug: (title, url) for slug, title, url in rows}
-
-
-def _inputs(
-    raw: list[dict[str, Any]], sources: dict[str, tuple[str, str | None]]
-) -> list[CheckInput]:
+def _inputs(raw: list[dict[str, Any]], sources: dict[str, SourceOut]) -> list[CheckInput]:
     inputs = []
     for item in raw:
         detail = ", ".join(
@@ -161,7 +152,7 @@ def _inputs(
         )
         if item.get("range"):
             detail += f"{', ' if detail else ''}own range {item['range']}"
-        title, url = sources.get(item.get("source_slug") or "", (None, None))
+        source = sources.get(item.get("source_slug") or "")
         inputs.append(
             CheckInput(
                 name=item["name"],
@@ -170,8 +161,8 @@ def _inputs(
                 ref=item.get("ref"),
                 detail=detail or None,
                 source_slug=item.get("source_slug"),
-                source_title=title,
-                source_url=url,
+                source_title=source.title if source else None,
+                source_url=source.url if source else None,
             )
         )
     return inputs
@@ -180,7 +171,7 @@ def _inputs(
 def _views(session: Session, rows: list[Any]) -> list[CheckView]:
     explanations = [json.loads(r.explanation_json) for r in rows]
     slugs = {i.get("source_slug") for e in explanations for i in e.get("inputs", [])}
-    sources = _sources(session, {s for s in slugs if s})
+    sources = sources_by_slug(session, slugs)
     views = []
     for row, exp in zip(rows, explanations, strict=True):
         verdict = m.Verdict(row.verdict)
@@ -226,18 +217,16 @@ def _views(session: Session, rows: list[Any]) -> list[CheckView]:
 
 
 @cached("checks.all")
-def _all_checks(session: Session) -> list[CheckView]:
+def all_checks(session: Session) -> list[CheckView]:
+    """Every stored claim check, ordered by project, claim and reading."""
     rows = list(session.connection().execute(_query()))
     return _views(session, rows)
 
 
-def all_checks(session: Session) -> list[CheckView]:
-    """Every stored claim check, ordered by project, claim and reading."""
-    return _all_checks(session)
-
-
 @cached("checks.project")
-def _project_checks(session: Session, slug: str) -> ProjectChecks:
+def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
+    """The checks of one project's claims; for a project with no CO2 claim, also the range its
+    generation and grid factor imply (shown without a verdict)."""
     rows = list(session.connection().execute(_query().where(CC.c.project_slug == slug)))
     checks = _views(session, rows)
     result = ProjectChecks(project_slug=slug, checks=checks)
@@ -256,13 +245,59 @@ def _project_checks(session: Session, slug: str) -> ProjectChecks:
             unit="t/yr",
             note="Expected avoided CO2 from the project's annual generation and its country's "
             "grid factor; there is no claim to compare it with.",
-            inputs=_inputs(explanation["inputs"], _sources(session, slugs)),
+            inputs=_inputs(explanation["inputs"], sources_by_slug(session, slugs)),
             arithmetic=expected.arithmetic,
         )
     return result
 
 
-def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
-    """The checks of one project's claims; for a project with no CO2 claim, also the range its
-    generation and grid factor imply (shown without a verdict)."""
-    return _project_checks(session, slug)
+# ---------------------------------------------------------------- claim checks
+# The view models above, documented for the API: the descriptions below fill the fields that
+# have none there, so /docs explains every field.
+
+CHECK_FIELD_DOCS = {
+    "project_slug": "Slug of the project the claim is about",
+    "project_name": "Name of the project",
+    "check_label": "What the check computes, in words",
+    "verdict": "consistent, above_range, below_range or not_checkable",
+    "expected_low": "Low end of the range the sourced inputs imply",
+    "expected_high": "High end of the range the sourced inputs imply",
+    "expected_unit": "Unit of the expected range (e.g. t/yr)",
+    "claim_kind": "Kind of the claimed figure (emissions_avoided, ...)",
+    "claim_value": "The claimed value as stated",
+    "claim_value_high": "Upper end of a claimed range",
+    "claim_qualifier": "exact, about, over, under or up_to, as worded",
+    "claim_period": "annual, cumulative, one_off or unspecified",
+    "claim_baseline": "What the claim says the saving is measured against",
+    "claim_scope": "operational, lifecycle, direct or unspecified",
+    "claimant": "Who made the claim, as text",
+    "stated_on": "Date the claim was made",
+    "source_slug": "Source of the claim",
+    "source_title": "Title of the claim's source",
+    "source_url": "Address of the claim's source",
+    "inputs": "Every input of the computation with its value, unit and source",
+    "low": "Low end of the expected range",
+    "high": "High end of the expected range",
+    "unit": "Unit of the range",
+    "note": "What the range is and why there is no verdict",
+    "arithmetic": "The computation, line by line",
+}
+
+
+def _describe(schema: dict[str, Any]) -> None:
+    for name, spec in schema.get("properties", {}).items():
+        if not spec.get("description") and name in CHECK_FIELD_DOCS:
+            spec["description"] = CHECK_FIELD_DOCS[name]
+
+
+class ClaimCheckOut(CheckView):
+    """One emission claim checked under one reading of its wording, with the arithmetic and the
+    source of every input."""
+
+    model_config = ConfigDict(json_schema_extra=_describe)
+
+
+class ExpectedRangeOut(ExpectedOnly):
+    """The range a project's activity data imply when it has no claim to compare with."""
+
+    model_config = ConfigDict(json_schema_extra=_describe)

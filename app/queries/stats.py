@@ -106,14 +106,10 @@ class MapData(BaseModel):
     )
 
 
+@cached("map-data")
 def map_data(session: Session, *, max_points: int = MAP_MAX_POINTS) -> MapData:
     """Located projects as points when at most `max_points`, otherwise counted per country
     (a project in two countries counts in both)."""
-    return _map_data(session, max_points)
-
-
-@cached("map-data")
-def _map_data(session: Session, max_points: int) -> MapData:
     conn = session.connection()
     located = P.c.latitude.is_not(None), P.c.longitude.is_not(None)
     total = int(conn.execute(select(func.count()).select_from(P).where(*located)).scalar() or 0)
@@ -173,14 +169,10 @@ class ComparableChecks(BaseModel):
     total: int
 
 
+@cached("comparable-checks")
 def comparable_checks(session: Session, *, limit: int = CHECKS_LIMIT) -> ComparableChecks:
     """Checks of annual tonnes claims that have an expected range: the `limit` largest claims
     (by project name, claim and reading, as the project pages list them) and their number."""
-    return _comparable_checks(session, limit)
-
-
-@cached("comparable-checks")
-def _comparable_checks(session: Session, limit: int) -> ComparableChecks:
     where = (
         CC.c.expected_unit == ANNUAL_TONNES,
         MT.c.canonical_unit == ANNUAL_TONNES,

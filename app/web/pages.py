@@ -1,4 +1,5 @@
-"""HTML pages. Thin routes: parse the query, call app/queries and app/charts, render."""
+"""HTML pages. Thin routes: take the parsed filter or the found record (app/http/deps.py), call
+the rooms' queries and app/charts, render. Errors are raised and answered by app/http/errors.py."""
 
 from __future__ import annotations
 
@@ -14,17 +15,21 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from app import charts
-from app.api_schemas import MetricOut, ProjectDetail
 from app.charts_checks import axis_labels, claimed_vs_expected_figure
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
-from app.http.deps import ProjectQuery, StatementQuery
+from app.http.cache import cached_response
+from app.http.deps import FoundCountry, FoundProject, FoundSector, ProjectQuery, StatementQuery
+from app.metrics.model import MetricOut
+from app.places.queries import country_detail, sector_detail
+from app.places.vocabulary import vocabulary
+from app.projects.catalogue import list_projects, top_claims
+from app.projects.detail import ProjectDetail
 from app.projects.filter import ProjectFilter, SortKey
-from app.queries import detail, stats
-from app.queries.projects import UnknownFilterValue, list_projects, top_claims, vocabulary
+from app.queries import stats
 from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
+from app.statements.queries import latest_statements, list_statements
 from app.web import filters
-from app.web.page_cache import cached_page
 from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -45,11 +50,6 @@ TOP_CLAIMS = 20  # bars in a claims chart; the CSV download beside it has every 
 CLAIMS_CSV = "/projects.csv"  # the CSV takes the filter only, not a sort
 
 
-def _error(request: Request, status_code: int, title: str, message: str) -> Response:
-    context = {"title": title, "message": message, "status_code": status_code}
-    return render(request, "error.html", context, status_code=status_code)
-
-
 def _sector_names(session: SessionDep) -> dict[str, str]:
     return {slug: name for slug, (name, _parent) in vocabulary(session)["sectors"].items()}
 
@@ -62,7 +62,7 @@ def healthz(session: SessionDep) -> JSONResponse:
 
 
 @router.get("/")
-@cached_page
+@cached_response
 def overview(request: Request, session: SessionDep) -> Response:
     """Headline figures, the claims and checks charts, the map, latest statements, headlines.
 
@@ -78,7 +78,7 @@ def overview(request: Request, session: SessionDep) -> Response:
         ),
         "checks_chart": checks_chart(stats.comparable_checks(session)),
         "map_chart": _overview_map(stats.map_data(session), names),
-        "statements": detail.latest_statements(session, limit=5),
+        "statements": latest_statements(session, limit=5),
         "headline": stats.headline_projects(session),
         "sector_names": names,
     }
@@ -120,17 +120,13 @@ def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") ->
 
 
 @router.get("/projects")
-@cached_page
+@cached_response
 def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> Response:
     """The catalogue: facets, sort, pages; htmx gets only the `catalogue` block."""
-    project_filter = filters
-    try:
-        page = list_projects(session, filters=project_filter)
-        top = top_claims(session, filters=project_filter, limit=TOP_CLAIMS)
-    except UnknownFilterValue as error:
-        return _error(request, 422, "Unknown filter value", str(error))
+    page = list_projects(session, filters=filters)
+    top = top_claims(session, filters=filters, limit=TOP_CLAIMS)
     names = _sector_names(session)
-    query = urlencode(project_filter.query_items(page=1, sort="name"))
+    query = urlencode(filters.query_items(page=1, sort="name"))
     chart = charts.claims_by_project(
         top.rows,
         sector_names=names,
@@ -140,7 +136,7 @@ def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> R
     )
     context = {
         "page": page,
-        "filter": project_filter,
+        "filter": filters,
         "claims_chart": chart,
         "sort_labels": SORT_LABELS,
         "sector_names": names,
@@ -150,12 +146,9 @@ def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> R
 
 
 @router.get("/projects/{slug}")
-@cached_page
-def project_page(request: Request, session: SessionDep, slug: str) -> Response:
+@cached_response
+def project_page(request: Request, session: SessionDep, project: FoundProject) -> Response:
     """One project: facts, location, metrics with verdicts and sources, statements, related."""
-    project = detail.project_record(session, slug=slug)
-    if project is None:
-        return _error(request, 404, "Project not found", f"No project has the slug {slug!r}.")
     names = _sector_names(session)
     context = {
         "project": project,
@@ -190,38 +183,30 @@ def _location_rows(project: ProjectDetail) -> list[dict[str, Any]]:
 
 
 @router.get("/statements")
-@cached_page
+@cached_response
 def statements(request: Request, session: SessionDep, filters: StatementQuery) -> Response:
     """Who said what: statements filtered by organisation, project and sector, a page at a time."""
-    statement_filter = filters
-    try:
-        page = detail.list_statements(session, **statement_filter.model_dump())
-    except UnknownFilterValue as error:
-        return _error(request, 422, "Unknown filter value", str(error))
-    chosen = statement_filter.model_dump(include=set(STATEMENT_FIELDS))
+    page = list_statements(session, filters=filters)
+    chosen = filters.model_dump(include=set(STATEMENT_FIELDS))
     query = [(key, value) for key in STATEMENT_FIELDS for value in chosen[key]]
     context = {"page": page, "query": query}
     return render(request, "statements.html", context, block="statement_results")
 
 
 @router.get("/countries/{iso3}")
-@cached_page
-def country_page(request: Request, session: SessionDep, iso3: str) -> Response:
+@cached_response
+def country_page(request: Request, session: SessionDep, country: FoundCountry) -> Response:
     """A country's projects with a chart of their claimed reductions."""
-    found = detail.country_detail(session, iso3=iso3)
-    if found is None:
-        return _error(request, 404, "Country not found", f"No country has the code {iso3!r}.")
+    found = country_detail(session, country=country)
     group = ProjectFilter(country=[found.iso3])
     return _group_page(request, session, {"country": found, "group": found}, group)
 
 
 @router.get("/sectors/{slug}")
-@cached_page
-def sector_page(request: Request, session: SessionDep, slug: str) -> Response:
+@cached_response
+def sector_page(request: Request, session: SessionDep, sector: FoundSector) -> Response:
     """A sector or technology with its projects and a chart of their claimed reductions."""
-    found = detail.sector_detail(session, slug=slug)
-    if found is None:
-        return _error(request, 404, "Sector not found", f"No sector has the slug {slug!r}.")
+    found = sector_detail(session, sector=sector)
     group = ProjectFilter(sector=[found.slug])
     return _group_page(request, session, {"sector": found, "group": found}, group)
 

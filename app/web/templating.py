@@ -10,25 +10,11 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.http.etag import client_has, etag_of
+from app.http.negotiation import PAGE_VARY, wants_fragment
 from app.web.static import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["static_url"] = static_url
-
-
-# Every request header `wants_fragment` reads: a shared cache must not answer a boosted or
-# history-restore request (a full page) with a stored fragment, nor the other way round.
-PAGE_VARY = "HX-Request, HX-Boosted, HX-History-Restore-Request"
-
-
-def wants_fragment(request: Request) -> bool:
-    """An htmx request that is neither boosted nor a history restore gets only the block."""
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def render(

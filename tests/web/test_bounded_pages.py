@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, create_engine
 
 from app import charts
+from app.projects.catalogue import list_projects, top_claims
 from app.projects.filter import ProjectFilter, SortKey
 from app.queries import stats
-from app.queries.projects import list_projects, top_claims
 
 
 def test_top_claims_are_the_largest_of_the_filter(seeded_url: str) -> None:

@@ -19,9 +19,9 @@ import pytest
 import uvicorn
 
 from app.config import Settings
+from app.http import cache as response_cache
 from app.main import create_app
 from app.queries import cache
-from app.web import page_cache
 from tests.helpers import free_port
 
 POOL_SIZE = 2  # two pooled + two overflow connections against 40 worker threads
@@ -65,7 +65,7 @@ def test_more_requests_than_connections_all_cache_misses_all_answered(
     small_pool_server: str,
 ) -> None:
     cache.clear()
-    page_cache.clear()
+    response_cache.clear()
     urls = _distinct_urls()
     assert len(urls) == len(set(urls)) > CONCURRENCY
 

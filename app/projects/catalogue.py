@@ -1,4 +1,4 @@
-"""The catalogue query: one filtered SQL statement for the page, grouped counts for the facets.
+"""The catalogue: one filtered SQL statement for the page, grouped counts for the facets.
 
 Totals and facet counts depend only on the filter and the data, so they are cached per process
 and keyed on the dataset version, which every load bumps. A repeated filter costs one indexed
@@ -7,7 +7,6 @@ page query; the catalogue is not rescanned on each request.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -16,22 +15,30 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
-from app import models as m
+from app.listing import FacetValue, Page
+from app.models import ClaimCheck
+from app.places.model import Country
+from app.places.vocabulary import (
+    require_countries,
+    require_regions,
+    require_sectors,
+    slugify,
+    vocabulary,
+)
 from app.projects.filter import ProjectFilter, SortKey
+from app.projects.model import Project, ProjectCountry, ProjectSummary
 from app.queries.cache import cached
-from app.schemas import FacetValue, Page, ProjectSummary
+from app.queries.checks import VERDICT_LABELS
 
-P = m.Project.__table__  # type: ignore[attr-defined]
-PC = m.ProjectCountry.__table__  # type: ignore[attr-defined]
-C = m.Country.__table__  # type: ignore[attr-defined]
-S = m.Sector.__table__  # type: ignore[attr-defined]
-CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
+P = Project.__table__  # type: ignore[attr-defined]
+PC = ProjectCountry.__table__  # type: ignore[attr-defined]
+C = Country.__table__  # type: ignore[attr-defined]
+CC = ClaimCheck.__table__  # type: ignore[attr-defined]
 # Aliases for the filters' EXISTS subqueries: the facet queries join PC and C in the outer
 # query, and unaliased subqueries would correlate to those joins and lose their FROM.
 PCF = PC.alias("pc_filter")
 CF = C.alias("c_filter")
 
-FACETS = ("sector", "country", "region", "status", "kind", "verdict")
 STATUS_LABELS = {
     "planned": "Planned",
     "under_construction": "Under construction",
@@ -40,68 +47,17 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
 }
 KIND_LABELS = {"bri": "BRI project", "reference": "Reference (domestic showcase)"}
-VERDICT_LABELS = {
-    "consistent": "Consistent",
-    "above_range": "Above range",
-    "below_range": "Below range",
-    "not_checkable": "Not checkable",
-}
-
-
-class UnknownFilterValue(ValueError):
-    """A filter names a value the catalogue does not know; pages and API answer 422."""
-
-    def __init__(self, parameter: str, value: str, hint: str = ""):
-        self.parameter = parameter
-        self.value = value
-        message = f"unknown {parameter} {value!r}"
-        super().__init__(message + (f"; {hint}" if hint else ""))
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-# ---------------------------------------------------------------- vocabularies
-
-
-@cached("vocabulary")
-def vocabulary(session: Session) -> dict[str, Any]:
-    """Known filter values and their labels, for validation and facet labels."""
-    conn = session.connection()
-    sectors = conn.execute(
-        select(S.c.slug, S.c.name, S.c.parent_slug).order_by(S.c.position, S.c.name)
-    ).all()
-    countries = conn.execute(select(C.c.iso3, C.c.name, C.c.region, C.c.subregion)).all()
-    regions: dict[str, tuple[str, str]] = {}  # slug -> (name, level)
-    region_of: dict[str, str] = {}  # subregion name -> region name
-    for _iso3, _name, region, subregion in countries:
-        if region:
-            regions[slugify(region)] = (region, "region")
-        if subregion:
-            regions[slugify(subregion)] = (subregion, "subregion")
-            if region:
-                region_of[subregion] = region
-    return {
-        "sectors": {slug: (name, parent) for slug, name, parent in sectors},
-        "countries": {iso3: name for iso3, name, _r, _s in countries},
-        "regions": regions,
-        "region_of": region_of,
-    }
+# Facet labels of the verdicts: the checks' words, capitalised.
+VERDICT_FACET_LABELS = {str(v): label.capitalize() for v, label in VERDICT_LABELS.items()}
+# What the matching set does not depend on: counts and facets ignore them.
+ORDER_AND_PAGE = ("sort", "page", "per_page")
 
 
 def validate_filter(session: Session, filters: ProjectFilter) -> None:
     """Raise UnknownFilterValue for a sector, country or region the data does not know."""
-    vocab = vocabulary(session)
-    for value in filters.sector:
-        if value not in vocab["sectors"]:
-            raise UnknownFilterValue("sector", value, "use a sector or technology slug")
-    for value in filters.country:
-        if value.upper() not in vocab["countries"]:
-            raise UnknownFilterValue("country", value, "use an ISO 3166-1 alpha-3 code")
-    for value in filters.region:
-        if value not in vocab["regions"]:
-            raise UnknownFilterValue("region", value, "use a UN M49 region slug such as 'asia'")
+    require_sectors(session, filters.sector)
+    require_countries(session, filters.country)
+    require_regions(session, filters.region)
 
 
 # ---------------------------------------------------------------- conditions
@@ -191,38 +147,24 @@ def list_projects(
 def _totals_and_facets(
     session: Session, filters: ProjectFilter, with_facets: bool
 ) -> tuple[int, dict[str, list[FacetValue]]]:
-    counts = facet_counts(session, filters.cache_key()) if with_facets else None
-    total = counts["__total__"] if counts else count_projects(session, filters.cache_key())
+    counts = facet_counts(session, filters=filters) if with_facets else None
+    total = counts["__total__"] if counts else count_projects(session, filters=filters)
     if counts is None:
         return total, {}
     return total, _facet_values(session, filters, counts)
 
 
-def _filter_from_key(key: tuple[Any, ...]) -> ProjectFilter:
-    sector, country, region, status, kind, verdict, q = key
-    return ProjectFilter(
-        sector=list(sector),
-        country=list(country),
-        region=list(region),
-        status=list(status),
-        kind=list(kind),
-        verdict=list(verdict),
-        q=q or None,
-    )
-
-
-@cached("count")
-def count_projects(session: Session, key: tuple[Any, ...]) -> int:
-    filters = _filter_from_key(key)
+@cached("count", ignore=ORDER_AND_PAGE)
+def count_projects(session: Session, *, filters: ProjectFilter) -> int:
+    """How many projects match the filter."""
     conditions = _conditions(filters, vocabulary(session))
     statement = select(func.count()).select_from(P).where(*conditions)
     return int(session.connection().execute(statement).scalar() or 0)
 
 
-@cached("facets")
-def facet_counts(session: Session, key: tuple[Any, ...]) -> dict[str, Any]:
+@cached("facets", ignore=ORDER_AND_PAGE)
+def facet_counts(session: Session, *, filters: ProjectFilter) -> dict[str, Any]:
     """Counts per facet value; each facet follows every filter except its own."""
-    filters = _filter_from_key(key)
     vocab = vocabulary(session)
     conn = session.connection()
 
@@ -323,7 +265,7 @@ def _facet_values(
         "status": _enum_facet(STATUS_LABELS, counts["status"], {s.value for s in filters.status}),
         "kind": _enum_facet(KIND_LABELS, counts["kind"], {k.value for k in filters.kind}),
         "verdict": _enum_facet(
-            VERDICT_LABELS, counts["verdict"], {v.value for v in filters.verdict}
+            VERDICT_FACET_LABELS, counts["verdict"], {v.value for v in filters.verdict}
         ),
     }
 
@@ -362,45 +304,21 @@ def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]
 
 
 def _summary(row: Any, countries: list[str], vocab: dict[str, Any]) -> ProjectSummary:
-    return ProjectSummary(
-        slug=row["slug"],
-        name=row["name"],
-        local_name=row["local_name"],
-        kind=row["kind"],
-        sector=row["sector_slug"],
-        technology=row["technology_slug"],
-        technology_name=vocab["sectors"].get(
-            row["technology_slug"], (row["technology_slug"], None)
-        )[0],
-        status=row["status"],
-        capacity_value=row["capacity_value"],
-        capacity_unit=row["capacity_unit"],
-        opened_on=row["opened_on"],
-        cost_usd=row["cost_usd"],
-        claimed_tco2_per_year=row["claimed_tco2_per_year"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        location_precision=row["location_precision"],
-        countries=countries,
-    )
+    technology = row["technology_slug"]
+    name = vocab["sectors"].get(technology, (technology, None))[0]
+    return ProjectSummary.from_row(row, technology_name=name, countries=countries)
 
 
+@cached("slugs", ignore=("page", "per_page"))
 def all_matching_slugs(
     session: Session, *, filters: ProjectFilter, limit: int = 100_000
-) -> list[str]:
+) -> tuple[str, ...]:
     """Slugs of every project matching the filter, in sort order (for exports and charts)."""
     validate_filter(session, filters)
-    return list(_matching_slugs(session, filters.cache_key(), filters.sort, limit))
-
-
-@cached("slugs")
-def _matching_slugs(
-    session: Session, key: tuple[Any, ...], sort: SortKey, limit: int
-) -> tuple[str, ...]:
     statement = (
         select(P.c.slug)
-        .where(*_conditions(_filter_from_key(key), vocabulary(session)))
-        .order_by(*SORT_COLUMNS[sort], P.c.slug)
+        .where(*_conditions(filters, vocabulary(session)))
+        .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
         .limit(limit)
     )
     return tuple(row[0] for row in session.connection().execute(statement))
@@ -413,17 +331,13 @@ class TopClaims(BaseModel):
     total: int = Field(description="Matching projects that have an annual tonnes claim")
 
 
+@cached("top-claims", ignore=ORDER_AND_PAGE)
 def top_claims(session: Session, *, filters: ProjectFilter, limit: int = 20) -> TopClaims:
     """The `limit` matching projects with the largest annual CO2 claim, largest first, and
     the number of matching projects with such a claim (the chart shows a bounded top list)."""
     validate_filter(session, filters)
-    return _top_claims(session, filters.cache_key(), limit)
-
-
-@cached("top-claims")
-def _top_claims(session: Session, key: tuple[Any, ...], limit: int) -> TopClaims:
     conditions = [
-        *_conditions(_filter_from_key(key), vocabulary(session)),
+        *_conditions(filters, vocabulary(session)),
         P.c.claimed_tco2_per_year.is_not(None),
     ]
     conn = session.connection()

@@ -1,8 +1,11 @@
-"""App-wide error handlers: our error page for HTML, `{"detail": ...}` for the JSON API.
+"""The one error path: every error, from any route, becomes our error page (HTML) or
+`{"detail": "..."}` (API and downloads), chosen in `error_response` by the request's path.
 
-Routes answer their own expected errors (unknown slug, bad filter). These handlers catch what
-falls through to the framework: unknown paths (404), wrong methods (405), validation errors and
-unexpected exceptions (500). No stack trace, SQL or exception text ever reaches the response.
+Routes raise, they do not answer errors themselves: an unknown slug is a NotFound from a lookup
+dependency (app/http/deps.py), a bad parameter a RequestValidationError from the filter's
+parser, an unknown filter value an UnknownFilterValue from the query. Unknown paths (404),
+wrong methods (405) and unexpected exceptions (500) arrive here too. No stack trace, SQL or
+exception text ever reaches the response.
 """
 
 from __future__ import annotations
@@ -16,18 +19,45 @@ from urllib.parse import unquote_to_bytes
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.http.responses import CORS_HEADERS, describe_validation
+from app.filtering import UnknownFilterValue
+from app.http.negotiation import wants_json
+from app.http.responses import CORS_HEADERS
 from app.web.security import SECURITY_HEADERS
 from app.web.templating import render
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_SUFFIXES = (".csv", ".geojson", ".json", ".zip")
+
+class ProblemDetail(BaseModel):
+    """An error: what was wrong with the request."""
+
+    detail: str = Field(description="What was wrong, in words")
+
+
+# The error answers every API operation documents (OpenAPI `responses=`).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the If-None-Match ETag still matches"},
+    422: {"model": ProblemDetail, "description": "An unknown filter value or a bad parameter"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ProblemDetail, "description": "No such record"},
+}
+
+
+class NotFound(StarletteHTTPException):
+    """No record has this key: a 404 whose page is titled after the record ("Project not
+    found") and whose message names the key."""
+
+    def __init__(self, record: str, message: str) -> None:
+        super().__init__(404, detail=message)
+        self.title = f"{record} not found"
+
 
 TITLES = {
     400: "Bad request",
@@ -42,10 +72,23 @@ SERVER_ERROR_MESSAGE = (
 )
 
 
-def wants_json(request: Request) -> bool:
-    """The JSON API and the downloads answer errors in JSON; pages get the HTML error page."""
-    path = request.url.path
-    return path.startswith("/api/") or path.endswith(DOWNLOAD_SUFFIXES)
+def describe_validation(errors: Any) -> str:
+    """One clause per invalid parameter: `page '0': Input should be greater than or equal to 1`."""
+    parts = []
+    for error in errors:
+        location = [
+            str(p)
+            for p in error.get("loc", ())
+            if p not in ("query", "path") and not isinstance(p, int)
+        ]
+        name = ".".join(location) or "request"
+        if error.get("type") == "extra_forbidden":
+            parts.append(f"unknown query parameter {name!r}")
+            continue
+        given = error.get("input")
+        value = f" {given!r}" if isinstance(given, str | int | float) else ""
+        parts.append(f"{name}{value}: {error.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "invalid request"
 
 
 def error_response(
@@ -53,15 +96,16 @@ def error_response(
     status_code: int,
     message: str,
     headers: Mapping[str, str] | None = None,
+    title: str | None = None,
 ) -> Response:
-    """The error as `{"detail": message}` for the API, or our error page for everything else."""
+    """The error as `{"detail": message}` for the API and downloads, or our error page."""
     if wants_json(request):
         return JSONResponse(
             {"detail": message},
             status_code=status_code,
             headers={**CORS_HEADERS, **(headers or {})},
         )
-    title = TITLES.get(status_code) or HTTPStatus(status_code).phrase
+    title = title or TITLES.get(status_code) or HTTPStatus(status_code).phrase
     context = {"title": title, "message": message, "status_code": status_code}
     response = render(request, "error.html", context, status_code=status_code)
     response.headers.update(headers or {})
@@ -88,13 +132,20 @@ def handle_http(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405 and (exc.headers or {}).get("Allow") == "OPTIONS":
         # Only the API's catch-all CORS preflight route matched: the path itself is unknown.
         exc = StarletteHTTPException(404)
-    return error_response(request, exc.status_code, _http_message(request, exc), exc.headers)
+    message = _http_message(request, exc)
+    title = getattr(exc, "title", None)
+    return error_response(request, exc.status_code, message, exc.headers, title=title)
 
 
 def handle_validation(request: Request, exc: Exception) -> Response:
     """A parameter FastAPI could not parse: 422 naming the parameter."""
     assert isinstance(exc, RequestValidationError)
     return error_response(request, 422, describe_validation(exc.errors()))
+
+
+def handle_unknown_value(request: Request, exc: Exception) -> Response:
+    """A filter value the data does not know: 422 naming it, never an empty page."""
+    return error_response(request, 422, str(exc), title="Unknown filter value")
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
@@ -145,6 +196,7 @@ def install(app: FastAPI) -> None:
     handlers: dict[Any, Any] = {
         StarletteHTTPException: handle_http,
         RequestValidationError: handle_validation,
+        UnknownFilterValue: handle_unknown_value,
         PoolTimeout: handle_pool_timeout,
         Exception: handle_unexpected,
     }

@@ -1,0 +1,1 @@
+"""Downloads: the filtered CSV and GeoJSON files and the data package, over HTTP."""

@@ -1,0 +1,105 @@
+"""The one response cache: pages, API answers and downloads, per dataset version.
+
+Every answer changes only when a load bumps the dataset version, so the body a route gives for
+a URL (and for its htmx fragment) is served again until then: a repeated URL costs a dictionary
+lookup. Text bodies are kept gzipped too (the compression middleware leaves encoded responses
+alone), and every entry answers 304 when the client already has its ETag. A bounded LRU per
+engine and process; every worker reads the same version, so none serves an answer from before
+a load. Streamed answers (no body) are not cached.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from fastapi import Request
+from sqlmodel import Session
+from starlette.responses import Response
+
+from app.http.etag import client_has, etag_of
+from app.http.negotiation import wants_fragment
+from app.queries.cache import MISSING, VersionedCache
+
+F = TypeVar("F", bound=Callable[..., Response])
+# Pages are at most ~100 KB (~15 KB gzipped), API pages less: tens of MB per worker at most.
+_responses = VersionedCache(max_entries=512)
+# Headers a route sets that belong to the answer and are replayed from the cache.
+KEPT_HEADERS = ("etag", "cache-control", "vary", "content-disposition")
+GZIP_MIN_BYTES = 500  # as the compression middleware: smaller bodies are sent as they are
+GZIPPED_TYPES = ("text/", "application/json", "application/geo+json")
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    media_type: str
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self, request: Request) -> Response:
+        """The answer for `request`: 304 if it has the ETag, gzipped if it takes gzip."""
+        headers = dict(self.headers)
+        if client_has(request, self.etag):
+            headers.pop("content-disposition", None)
+            return Response(status_code=304, headers=headers)
+        body = self.body
+        if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            body = self.gzipped
+            vary = headers.get("vary")
+            headers["vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+            headers["content-encoding"] = "gzip"
+        return Response(body, media_type=self.media_type, headers=headers)
+
+    @classmethod
+    def of(cls, response: Response, body: bytes) -> CachedResponse:
+        media_type = response.media_type or response.headers.get("content-type", "")
+        compress = len(body) >= GZIP_MIN_BYTES and media_type.startswith(GZIPPED_TYPES)
+        kept = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name in KEPT_HEADERS or name.startswith("access-control-")
+        ]
+        etag = response.headers.get("etag") or etag_of(body)
+        if "etag" not in response.headers:
+            kept.append(("etag", etag))
+        return cls(
+            body=body,
+            gzipped=gzip.compress(body, compresslevel=6, mtime=0) if compress else None,
+            etag=etag,
+            media_type=media_type,
+            headers=tuple(kept),
+        )
+
+
+def cached_response(route: F) -> F:
+    """Serve a 200 answer from the cache while the URL and the dataset version match.
+
+    The route takes `request` and `session` first; its other arguments (filters, records found
+    by a dependency) follow from the URL, which is the key."""
+
+    @wraps(route)
+    def wrapper(request: Request, session: Session, *args: Any, **kwargs: Any) -> Response:
+        key = (request.url.path, request.url.query, wants_fragment(request))
+        hit = _responses.get(session, key)
+        if hit is not MISSING:
+            return hit.response(request)  # type: ignore[no-any-return]
+        response = route(request, session, *args, **kwargs)
+        body = getattr(response, "body", None)
+        if response.status_code != 200 or not isinstance(body, bytes | memoryview):
+            return response
+        entry = CachedResponse.of(response, bytes(body))
+        _responses.put(session, key, entry)
+        # Answer from the entry too: the middleware would gzip the same body a second time,
+        # and the first response would differ in bytes from every later one.
+        return entry.response(request)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def clear() -> None:
+    _responses.clear()

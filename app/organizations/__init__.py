@@ -1,0 +1,1 @@
+"""Organisations and people: who owns, builds, finances and speaks."""

@@ -1,0 +1,1 @@
+"""Sources: the documents every figure and statement comes from."""

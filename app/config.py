@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(
         default=10.0, description="How long a request waits for a pooled connection"
     )
+    cache_max_bytes: int = Field(
+        default=64 << 20,
+        ge=1 << 16,
+        description="Memory per process for each of the query and response caches; "
+        "an answer over 1/16 of it is not cached",
+    )
     # What one client may hold (docs/deployment.md): `bri-tracker serve` applies these.
     max_header_bytes: int = Field(
         default=32_768, description="Request line and headers larger than this get a 431"

@@ -7,6 +7,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.config import Settings, get_settings
 from app.db import build_engine, check_database
+from app.queries.cache import limit_memory
 from app.seeding import prepare_database
 from app.web.security import (
     AcceptEncodingMiddleware,
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = build_engine(settings, create_dir=False)
+    limit_memory(app.state.engine, settings.cache_max_bytes)
     check_database(app.state.engine)
     from app.api import routes as api_routes
     from app.downloads import routes as downloads

@@ -7,9 +7,12 @@ cache costs no more than walking `limit` bytes of it."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from typing import Any
+
+from pydantic import BaseModel
 
 _LEAVES = (str, bytes, bytearray, memoryview, int, float, bool, complex, type(None))
 # Shared by every answer, not part of any: never counted or walked into.
@@ -43,14 +46,14 @@ def approximate_bytes(value: Any, limit: int) -> int:
 
 
 def _attributes(item: Any) -> list[Any]:
-    """What an object holds: its __dict__ (pydantic models, plain classes) and its slots
-    (slotted dataclasses)."""
-    found: list[Any] = []
+    """What an answer object holds: a pydantic or SQLModel model's fields, a dataclass's fields,
+    our own classes' attributes. Library objects (an ORM instance's state, a session, an
+    engine) are counted but not walked into: they are not the answer, and shared."""
+    if dataclasses.is_dataclass(item):
+        return [getattr(item, f.name) for f in dataclasses.fields(item)]
+    if not isinstance(item, BaseModel) and not type(item).__module__.startswith("app."):
+        return []
     fields = getattr(item, "__dict__", None)
-    if isinstance(fields, dict):
-        found.extend(fields.values())
-    for cls in type(item).__mro__:
-        for name in getattr(cls, "__slots__", ()):
-            if isinstance(name, str) and name != "__dict__" and hasattr(item, name):
-                found.append(getattr(item, name))
-    return found
+    if not isinstance(fields, dict):
+        return []
+    return [value for name, value in fields.items() if not name.startswith("_sa_")]

@@ -14,9 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.loader import load_paths
-from tests.helpers import PG_URL
+from tests.helpers import MINI, PG_URL
 
-MINI = Path(__file__).parent / "data" / "mini"
 CLI = [sys.executable, "-m", "app.cli", "check"]
 
 

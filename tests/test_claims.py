@@ -21,8 +21,8 @@ from app.loader import load_paths
 from app.models import MetricKind, Period, Qualifier, Verdict
 from app.queries.checks import all_checks, checks_for_project
 from app.web.templating import templates
+from tests.helpers import MINI
 
-MINI = Path(__file__).parent / "data" / "mini"
 SEED = Path(__file__).parent.parent / "seed"
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 

@@ -10,9 +10,7 @@ from sqlalchemy.engine import Engine
 
 from app.loader import load_paths
 from app.main import create_app
-from tests.helpers import settings_for
-
-MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
+from tests.helpers import MINI, settings_for
 
 
 def test_a_load_refreshes_cached_pages_and_fragments(

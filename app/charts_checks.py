@@ -6,11 +6,13 @@ Claims are points; the expected range of each is an error bar around its middle.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from app.charts import FONT, figure
+from app.charts import FONT, Chart, figure
+from app.units import format_number
 
 CLAIM_COLOUR = "#D55E00"  # Okabe-Ito vermillion, as "claimed" elsewhere
 EXPECTED_COLOUR = "#0072B2"
@@ -118,3 +120,233 @@ def claimed_vs_expected_figure(checks: Sequence[CheckLike]) -> dict[str, Any]:
     }
     # Plain dicts (app/charts.py `figure`): go.Scatter objects cost more than the page.
     return figure([expected, claimed], layout)
+
+
+# ---------------------------------------------------------------- the baseline ladder
+
+# One colour per baseline (Okabe-Ito), the claim's implied factor in black on top.
+RUNG_COLOURS = {
+    "grid-average": "#009E73",
+    "ifi-cm": "#56B4E9",
+    "ifi-om": "#0072B2",
+    "gas-cc": "#E69F00",
+    "coal": "#000000",
+    "diesel": "#CC79A7",
+}
+RUNG_LABELS = {
+    "grid-average": "grid average",
+    "ifi-cm": "IFI combined margin",
+    "ifi-om": "IFI operating margin",
+    "gas-cc": "gas combined cycle",
+    "coal": "coal",
+    "diesel": "diesel/oil",
+}
+IMPLIED_COLOUR = "#D55E00"
+
+
+class LadderLike(Protocol):
+    project_slug: str
+    project_name: str
+    metric_slug: str
+    reading: str
+    ladder: dict[str, Any]
+
+
+LADDER_LABEL_CHARS = 18  # the plot keeps most of a phone's width
+
+
+def ladder_labels(rows: Sequence[LadderLike]) -> list[str]:
+    """Short y labels: the project's first words and the claim's number within it (the full
+    claim is in the hover text and the table)."""
+    totals = Counter(r.project_slug for r in rows)
+    seen: Counter[str] = Counter()
+    labels = []
+    for row in rows:
+        seen[row.project_slug] += 1
+        name = ""
+        for word in row.project_name.split():
+            if name and len(name) + 1 + len(word) > LADDER_LABEL_CHARS:
+                break
+            name = f"{name} {word}".strip()
+        name = name[:LADDER_LABEL_CHARS]
+        number = seen[row.project_slug] if totals[row.project_slug] > 1 else ""
+        labels.append(f"{name} {number}".rstrip())
+    return labels
+
+
+def _rung(row: LadderLike, key: str) -> dict[str, Any] | None:
+    return next((r for r in row.ladder.get("rungs", []) if r["key"] == key), None)
+
+
+# Each baseline a thin band at its own height under the claim's row, so overlapping ranges
+# stay readable; the claim's dot sits on the row's line.
+RUNG_OFFSETS = {
+    "grid-average": -0.30,
+    "ifi-cm": -0.18,
+    "ifi-om": -0.06,
+    "gas-cc": 0.06,
+    "coal": 0.18,
+    "diesel": 0.30,
+}
+LOG_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+
+
+def _band_trace(key: str, rows: Sequence[LadderLike]) -> dict[str, Any]:
+    ys, mids, lows, highs, text = [], [], [], [], []
+    for index, row in enumerate(rows):
+        rung = _rung(row, key)
+        if rung is None or rung["high"] <= 0:
+            continue
+        low = max(rung["low"], 1e-3)
+        mid = (low * rung["high"]) ** 0.5  # the middle on a log axis
+        ys.append(index + RUNG_OFFSETS[key])
+        mids.append(mid)
+        lows.append(mid - low)
+        highs.append(rung["high"] - mid)
+        text.append(
+            f"{rung['name']} ({rung['year']}): "
+            f"{format_number(rung['low'])}–{format_number(rung['high'])}"
+        )
+    colour = RUNG_COLOURS[key]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": RUNG_LABELS[key],
+        "x": mids,
+        "y": ys,
+        "text": text,
+        "hovertemplate": "%{text} t CO2/MWh<extra></extra>",
+        # A tick at the middle, so a baseline published as one figure still shows.
+        "marker": {"color": colour, "size": 9, "symbol": "line-ns-open", "line": {"width": 2}},
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": highs,
+            "arrayminus": lows,
+            "color": colour,
+            "thickness": 4,
+            "width": 0,
+        },
+    }
+
+
+def _log_range(rows: Sequence[LadderLike]) -> list[float]:
+    """The x range (log10) that holds every rung and every implied factor, a little padded."""
+    values = [1.0]
+    for row in rows:
+        implied = row.ladder["implied"]
+        values += [implied["value"], implied["low"], implied["high"] or implied["value"]]
+        values += [v for r in row.ladder.get("rungs", []) for v in (r["low"], r["high"])]
+    positive = [v for v in values if v and v > 0]
+    return [math.log10(min(positive)) - 0.1, math.log10(max(positive)) + 0.1]
+
+
+def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
+    """Each power claim's implied factor (a dot with its range) against its country's
+    baselines (a band per baseline under the claim), t CO2/MWh on a log scale: a dot right of
+    every band exceeds every recognised baseline."""
+    labels = ladder_labels(rows)
+    traces = [_band_trace(key, rows) for key in RUNG_COLOURS]
+    implied = [row.ladder["implied"] for row in rows]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "claim: implied factor",
+            "x": [i["value"] for i in implied],
+            "y": list(range(len(rows))),
+            "text": [row.ladder.get("verdict_text") or "no verdict (see findings)" for row in rows],
+            "customdata": [[row.metric_slug] for row in rows],
+            "hovertemplate": "%{customdata[0]}<br>implied %{x:.3g} t CO2/MWh<br>%{text}"
+            "<extra></extra>",
+            "marker": {
+                "color": IMPLIED_COLOUR,
+                "size": 11,
+                "symbol": "circle",
+                "line": {"color": "#ffffff", "width": 1},
+            },
+            "error_x": {
+                "type": "data",
+                "symmetric": False,
+                "array": [
+                    (i["high"] if i["high"] is not None else i["value"]) - i["value"]
+                    for i in implied
+                ],
+                "arrayminus": [i["value"] - i["low"] for i in implied],
+                "color": IMPLIED_COLOUR,
+                "thickness": 2,
+                "width": 5,
+            },
+        }
+    )
+    layout = {
+        "xaxis": {
+            "type": "log",
+            "title": {"text": "t CO2/MWh (log scale)"},
+            "range": _log_range(rows),
+            "autorange": False,
+            "tickvals": LOG_TICKS,
+            "ticktext": [format_number(t) for t in LOG_TICKS],
+            "gridcolor": "#e5e5e5",
+        },
+        "yaxis": {
+            "automargin": True,
+            "autorange": False,
+            "range": [len(rows) - 0.5, -0.5],
+            "tickvals": list(range(len(rows))),
+            "ticktext": labels,
+            "zeroline": False,
+            "showgrid": False,
+        },
+        "height": max(280, 110 + 48 * len(rows)),
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        "font": FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+    }
+    return figure(traces, layout)
+
+
+def ladder_table(rows: Sequence[LadderLike]) -> tuple[list[str], list[list[Any]]]:
+    """The chart's data as a table: one row per claim, one column per baseline."""
+    columns = ["Chart label", "Claim", "Implied t/MWh", "Implied low", "Implied high"]
+    columns += [f"{RUNG_LABELS[k]} (low–high)" for k in RUNG_COLOURS] + ["Verdict"]
+    table = []
+    for label, row in zip(ladder_labels(rows), rows, strict=True):
+        implied = row.ladder["implied"]
+        cells: list[Any] = [
+            label,
+            row.metric_slug,
+            implied["value"],
+            implied["low"],
+            implied["high"] if implied["high"] is not None else "∞",
+        ]
+        for key in RUNG_COLOURS:
+            rung = _rung(row, key)
+            cells.append(
+                f"{format_number(rung['low'])}–{format_number(rung['high'])} ({rung['year']})"
+                if rung
+                else "—"
+            )
+        cells.append(row.ladder.get("verdict_text") or "no verdict: see the findings")
+        table.append(cells)
+    return columns, table
+
+
+def ladder_chart(rows: Sequence[LadderLike], *, chart_id: str = "ladder") -> Chart:
+    """The ladder chart with its caption and data table (templates/_partials/ladder_chart.html)."""
+    columns, table = ladder_table(rows)
+    return Chart(
+        id=chart_id,
+        title="Power claims against the baselines they could rest on",
+        caption="Each dot is a power claim's implied factor: the tonnes of CO2 it claims divided "
+        "by the generation of the same period, with the range its rounding and the spread of "
+        "generation figures allow. The bands are its country's baselines: average grid "
+        "(Ember / Energy Institute via Our World in Data), the IFI combined and operating "
+        "margins lenders use, and gas, coal and diesel generation (IPCC). A dot to the right "
+        "of every band exceeds every recognised baseline. Log scale.",
+        figure=ladder_figure(rows) if rows else None,
+        columns=columns,
+        rows=table,
+    )

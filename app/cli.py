@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+import_app = typer.Typer(help="Import outside datasets.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 console = Console(stderr=True)
 
 
@@ -134,13 +136,58 @@ def prepare_database() -> None:
     from app.loader import LoadError
     from app.seeding import prepare_database as migrate_and_seed
 
+    settings = get_settings()
     try:
-        summary = migrate_and_seed(get_settings())
+        seeded = migrate_and_seed(settings)
     except LoadError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         sys.exit(f"seed dataset rejected: {len(exc.problems)} problem(s)")
-    console.print(f"seed loaded: {summary.counts.get('projects', 0)} projects")
+    console.print(f"seed loaded: {seeded.load.counts.get('projects', 0)} projects")
+    if seeded.aiddata is not None:
+        _print_report(seeded.aiddata, settings.aiddata_file, verbose=False)
+
+
+@import_app.command("aiddata")
+def import_aiddata_command(
+    file: Annotated[Path, typer.Argument(help="AidData GCDF 3.0 CSV (a mapping.yaml beside it)")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping of AidData ids to curated project slugs")
+    ] = None,
+) -> None:
+    """Import AidData financing records as projects and financing, in one transaction."""
+    from app.migrate import upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    _import_aiddata(engine, file, mapping=mapping)
+
+
+def _import_aiddata(engine, file: Path, *, mapping: Path | None = None) -> None:  # type: ignore[no-untyped-def]
+    from app.aiddata.importer import import_aiddata
+    from app.loader import LoadError
+
+    try:
+        report = import_aiddata(engine, file, mapping)
+    except LoadError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        console.print(f"[red]rejected:[/red] {len(exc.problems)} problem(s); nothing was written")
+        raise typer.Exit(code=1) from None
+    _print_report(report, file, verbose=True)
+
+
+def _print_report(report, file: Path, *, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+    """The import report; `make run` prints the counts, the command every record left out."""
+    lines = report.lines()
+    if not verbose:
+        left = len(report.not_projects) + len(report.outside_taxonomy)
+        lines = lines[:3] + [
+            f"{left} records left out (not a project, or no technology of ours): "
+            f"`bri-tracker import aiddata {file}` lists them with the reason"
+        ]
+    for line in lines:
+        typer.echo(line, err=True)
 
 
 @app.command()
@@ -156,8 +203,8 @@ def check(
     from rich.table import Table
     from sqlmodel import Session
 
-    from app.claims import fmt
     from app.queries.checks import CheckView, all_checks
+    from app.units import format_number as fmt
 
     def cells(c: CheckView) -> tuple[str, ...]:
         qualifier = (
@@ -177,8 +224,13 @@ def check(
             c.verdict_label,
             expected,
             f"{c.ratio:.2f}" if c.ratio is not None else "",
-            c.missing or "",
+            _implied(c),
+            c.verdict_text or c.missing or "",
         )
+
+    def _implied(c: CheckView) -> str:
+        implied = (c.ladder or {}).get("implied")
+        return fmt(implied["value"]) if implied else ""
 
     engine = _engine()
     try:
@@ -210,7 +262,8 @@ def check(
             "verdict",
             "expected",
             "ratio",
-            "missing",
+            "implied t/MWh",
+            "verdict text / missing",
         ):
             table.add_column(column, overflow="fold")
         for c in checks:

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://... to scale out",
     )
     seed_dir: Path = Field(default=PROJECT_ROOT / "seed", description="Curated dataset")
+    aiddata_file: Path = Field(
+        default=PROJECT_ROOT / "imports" / "aiddata" / "gcdf3-green-candidates.csv",
+        description="AidData GCDF 3.0 records imported after the seed (skipped if missing)",
+    )
     load_seed_on_start: bool = Field(
         default=False, description="Migrate and load seed/ before serving (make run sets it)"
     )

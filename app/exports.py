@@ -60,6 +60,16 @@ TABLES: dict[str, Table] = {
     "statement_projects": m.StatementProject.__table__,  # type: ignore[attr-defined]
     "statement_sectors": m.StatementSector.__table__,  # type: ignore[attr-defined]
     "metrics": m.Metric.__table__,  # type: ignore[attr-defined]
+    "financing": m.Financing.__table__,  # type: ignore[attr-defined]
+    "external_ids": m.ExternalId.__table__,  # type: ignore[attr-defined]
+}
+# Records imported from AidData keep AidData's licence beside ours.
+AIDDATA_LICENSE = {
+    "name": "ODC-By-1.0",
+    "path": "https://opendatacommons.org/licenses/by/1-0/",
+    "title": "Open Data Commons Attribution License 1.0: the financing, external_ids and "
+    "projects with origin 'aiddata' come from AidData's Global Chinese Development Finance "
+    "Dataset, Version 3.0 (Custer et al., 2023, AidData at William & Mary)",
 }
 TARGET_TABLE = {target: table for target, (table, _t, _c) in loader.KEY_SOURCES.items()}
 
@@ -181,6 +191,14 @@ def _sources_list(conn: Connection) -> list[dict[str, str]]:
     ]
 
 
+def _imported_licenses(conn: Connection) -> list[dict[str, str]]:
+    financing = TABLES["financing"]
+    has_aiddata = conn.execute(
+        select(financing.c.slug).where(financing.c.aiddata_id.is_not(None)).limit(1)
+    ).first()
+    return [AIDDATA_LICENSE] if has_aiddata else []
+
+
 def descriptor(conn: Connection) -> dict[str, Any]:
     """The datapackage.json descriptor for the current database."""
     from app.loader import dataset_version
@@ -192,7 +210,7 @@ def descriptor(conn: Connection) -> dict[str, Any]:
         "claimed for them, each figure with its source and basis (claimed, reported, verified, "
         "derived). Load with `bri-tracker load DIR`; format in docs/data-format.md.",
         "version": f"1.0.{dataset_version(conn)}",
-        "licenses": [LICENSE],
+        "licenses": [LICENSE, *_imported_licenses(conn)],
         "sources": _sources_list(conn),
         "resources": [
             {

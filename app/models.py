@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.financing.model import ExternalId, Financing, FinancingInstrument
 from app.metrics.model import Basis, Metric, MetricKind, Period, Qualifier, Scope
 from app.organizations.model import Organization, OrganizationKind, Person
 from app.places.model import Country, Sector
@@ -34,7 +35,10 @@ __all__ = [
     "ClaimCheck",
     "Country",
     "DatasetState",
+    "ExternalId",
     "FactorKind",
+    "Financing",
+    "FinancingInstrument",
     "LocationPrecision",
     "Metric",
     "MetricKind",
@@ -92,6 +96,11 @@ class ReferenceFactor(SQLModel, table=True):
     high: float | None = None
     unit: str
     year: int | None = None
+    # direct, well_to_wheel or lifecycle: transport factors are paired like with like.
+    scope: str | None = None
+    # "dataset" (imported by code from a published file) or "hand-entered" (typed from a
+    # table of a publication, with its table reference in the note).
+    origin: str | None = None
     source_slug: str = Field(foreign_key="source.slug")
     note: str | None = Field(default=None, sa_column=Column(Text))
 

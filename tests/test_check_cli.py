@@ -33,7 +33,7 @@ def test_table_lists_every_claim_with_its_verdict(seeded_url: str) -> None:
     assert "Claim checks (" in out
     assert "karot-hydropower/co2-ctg-press-release-2022" in out
     assert "above range" in out and "not checkable" in out and "consistent" in out
-    assert "990,560–1,409,920 t/yr" in out
+    assert "1.094" in out  # Karot's implied factor, t CO2/MWh
 
 
 def test_json_output(seeded_url: str) -> None:
@@ -41,10 +41,27 @@ def test_json_output(seeded_url: str) -> None:
     assert result.returncode == 0, result.stderr
     checks = json.loads(result.stdout)
     by_key = {(c["metric_slug"], c["reading"]): c for c in checks}
-    karot = by_key[("karot-hydropower/co2-ctg-press-release-2022", "grid average")]
+    karot = by_key[("karot-hydropower/co2-ctg-press-release-2022", "as stated")]
     assert karot["verdict"] == "above_range"
-    assert karot["expected_low"] == pytest.approx(3.2e6 * 0.30955)
     assert karot["arithmetic"] and karot["inputs"][0]["source_title"]
+    # Every power claim: its implied factor, the ladder (each rung with source and year) and
+    # the named findings.
+    assert karot["ladder"]["implied"]["value"] == pytest.approx(3.5 / 3.2)
+    assert karot["ladder"]["verdict_text"].startswith("exceeds every recognised baseline")
+    power = [c for c in checks if c["check_name"] == "power"]
+    assert power
+    for check in power:
+        assert "findings" in check and check["ladder"] is not None
+        assert "implied" in check["ladder"]
+        for rung in check["ladder"]["rungs"]:
+            assert rung["source_slugs"] and rung["year"] and rung["low"] < rung["high"]
+    # No verdict rests on a zero-width range.
+    for check in checks:
+        if check["verdict"] != "not_checkable" and check["expected_low"] is not None:
+            assert check["expected_low"] < check["expected_high"], check["metric_slug"]
+    iesr = by_key[("jakarta-bandung-hsr/intensity-cars-iesr-2023", "as stated")]
+    assert iesr["verdict"] == "not_checkable"
+    assert [f["name"] for f in iesr["findings"]] == ["magnitude"]
     jb = by_key[("jakarta-bandung-hsr/lifecycle-reduction-glen-2025", "as stated")]
     assert jb["verdict"] == "not_checkable" and "baseline" in jb["missing"]
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from app.exports import METRIC_COLUMNS as METRIC_DOWNLOAD
 from app.exports import table_schema
-from app.loader.writing import METRIC_COLUMNS, PROJECT_COLUMNS, STATEMENT_COLUMNS
+from app.loader.writing import METRIC_COLUMNS, PROJECT_COLUMNS, TABLE_SPECS
 from app.metrics.model import Metric, MetricFields, MetricIn, MetricOut
 from app.projects.detail import ProjectDetail
 from app.projects.model import Place, Project, ProjectFields, ProjectIn
@@ -17,7 +17,14 @@ from app.statements.model import Statement, StatementFields, StatementIn, Statem
 RECORDS = [
     (MetricFields, Metric, MetricIn, MetricOut, METRIC_COLUMNS, "metrics"),
     (ProjectFields, Project, ProjectIn, ProjectDetail, PROJECT_COLUMNS, "projects"),
-    (StatementFields, Statement, StatementIn, StatementOut, STATEMENT_COLUMNS, "statements"),
+    (
+        StatementFields,
+        Statement,
+        StatementIn,
+        StatementOut,
+        TABLE_SPECS["statements"].columns,
+        "statements",
+    ),
 ]
 
 
@@ -61,3 +68,9 @@ def _undescribed(model: type[BaseModel]) -> list[str]:
 def test_public_fields_are_described(model: type[BaseModel]) -> None:
     """The descriptions become /docs: every public field has one."""
     assert _undescribed(model) == []
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_SPECS))
+def test_the_loader_writes_every_column_of_every_table(name: str) -> None:
+    spec = TABLE_SPECS[name]
+    assert sorted(spec.columns) == sorted(spec.table.c.keys()), name

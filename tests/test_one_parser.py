@@ -43,6 +43,7 @@ SAMPLES: dict[type[BaseModel], dict[str, tuple[list[str], str]]] = {
         "status": (["operational"], "flying"),
         "kind": (["bri", "reference"], "imaginary"),
         "verdict": (["consistent", "above_range"], "dubious"),
+        "lender": (["china-exim", "cdb"], "no-such-bank"),
         "q": (["railway"], "x" * 201),
         "sort": (["-claimed", "opened"], "sideways"),
         "page": (["2"], "0"),

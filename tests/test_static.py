@@ -115,7 +115,7 @@ def test_pages_with_a_map_load_the_geo_bundle(client: TestClient, url: str) -> N
 
 
 def test_page_without_charts_loads_no_plotly(client: TestClient) -> None:
-    scripts = _scripts(client.get("/methodology").text)
+    scripts = _scripts(client.get("/statements").text)
     assert HTMX in scripts and not any("plotly" in s for s in scripts)
 
 

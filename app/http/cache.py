@@ -24,7 +24,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.filtering import collapse_whitespace
-from app.http.etag import client_has, etag_of
+from app.http.etag import etag_of, not_modified
 from app.http.negotiation import wants_fragment
 from app.queries.cache import MISSING, VersionedCache
 
@@ -48,9 +48,10 @@ class CachedResponse:
     def response(self, request: Request) -> Response:
         """The answer for `request`: 304 if it has the ETag, gzipped if it takes gzip."""
         headers = dict(self.headers)
-        if client_has(request, self.etag):
-            headers.pop("content-disposition", None)
-            return Response(status_code=304, headers=headers)
+        revalidation = {k: v for k, v in headers.items() if k != "content-disposition"}
+        revalidated = not_modified(request, self.etag, revalidation)
+        if revalidated is not None:
+            return revalidated
         body = self.body
         if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
             body = self.gzipped

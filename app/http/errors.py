@@ -113,17 +113,20 @@ def error_response(
 
 
 def _http_message(request: Request, exc: StarletteHTTPException) -> str:
+    try:
+        default = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        default = ""
+    # A detail a route chose (a lookup's NotFound) is a sentence for the reader; the
+    # framework's is just the phrase.
+    if exc.detail and exc.detail != default:
+        return str(exc.detail)
     if exc.status_code == 404:
         return f"There is no page at {request.url.path}."
     if exc.status_code == 405:
         allowed = (exc.headers or {}).get("Allow", "GET")
         return f"{request.method} is not allowed here; this address answers {allowed}."
-    try:
-        default = HTTPStatus(exc.status_code).phrase
-    except ValueError:
-        default = ""
-    # A detail a route chose is a sentence for the reader; the framework's is just the phrase.
-    return exc.detail if exc.detail and exc.detail != default else (default or "Bad request.")
+    return default or "Bad request."
 
 
 def handle_http(request: Request, exc: Exception) -> Response:

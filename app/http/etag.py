@@ -1,8 +1,10 @@
 """Weak ETags and If-None-Match, shared by pages, the API and the downloads."""
 
 import hashlib
+from collections.abc import Mapping
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 
 def etag_of(body: bytes) -> str:
@@ -17,3 +19,11 @@ def client_has(request: Request, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def not_modified(request: Request, etag: str, headers: Mapping[str, str]) -> Response | None:
+    """A 304 carrying `headers` (the ETag among them) when the client already has `etag`;
+    None when it has not."""
+    if not client_has(request, etag):
+        return None
+    return Response(status_code=304, headers=headers)

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter
 
-from app.http.etag import client_has, etag_of
+from app.http.etag import etag_of, not_modified
 
 # Read-only, keyless data: any site may read it from a browser.
 CORS_HEADERS = {
@@ -37,9 +37,9 @@ def conditional(
     """`body` with an ETag (its hash); 304 when the client already has it."""
     etag = etag or etag_of(body)
     common = {**CORS_HEADERS, "ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if client_has(request, etag):
-        return Response(status_code=304, headers=common)
-    return Response(body, media_type=media_type, headers={**common, **(headers or {})})
+    return not_modified(request, etag, common) or Response(
+        body, media_type=media_type, headers={**common, **(headers or {})}
+    )
 
 
 _any_list = TypeAdapter(list[Any])

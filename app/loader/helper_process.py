@@ -15,7 +15,7 @@ import traceback
 from operator import attrgetter
 from typing import Any, BinaryIO
 
-from app.claims import ChunkRows, Factor, checks_of_chunk
+from app.checks import ChunkRows, Factor, checks_of_chunk
 from app.loader.inputs import CHUNK
 from app.loader.keys import VIEW_FIELDS
 from app.loader.reading import RawDataset, iter_rows

@@ -4,10 +4,12 @@ room, e.g. app/metrics/model.py), and the problems a load reports."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from app import models as m
+from app.financing.model import ExternalIdIn, FinancingIn
 from app.metrics.model import MetricIn
 from app.organizations.model import OrganizationIn, PersonIn
 from app.places.model import SectorIn
@@ -54,6 +56,8 @@ class FactorIn(InputModel):
     high: float | None = Field(default=None, ge=0)
     unit: str
     year: int | None = Field(default=None, ge=1900, le=2100)
+    scope: Literal["direct", "well_to_wheel", "lifecycle"] | None = None
+    origin: Literal["dataset", "hand-entered"] | None = None
     source: str
     note: str | None = None
 
@@ -102,6 +106,8 @@ INPUT_MODELS: dict[str, type[InputModel]] = {
     "statement_projects": StatementProjectIn,
     "statement_sectors": StatementSectorIn,
     "metrics": MetricIn,
+    "financing": FinancingIn,
+    "external_ids": ExternalIdIn,
 }
 CHILD_TABLES = {
     "project_countries": "project",

@@ -21,6 +21,8 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "statement_projects": ("statement", "project"),
     "statement_sectors": ("statement", "sector"),
     "metrics": ("slug",),
+    "financing": ("slug",),
+    "external_ids": ("project", "system", "value"),
 }
 # A row's key: the bare slug, or a tuple of the fields (1M bare slugs cost less than tuples).
 KEYS: dict[str, Callable[[Any], Any]] = {t: attrgetter(*f) for t, f in KEY_FIELDS.items()}
@@ -50,6 +52,11 @@ REFERENCES: list[tuple[str, str, str]] = [
     ("metrics", "project", "project"),
     ("metrics", "source", "source"),
     ("metrics", "statement", "statement"),
+    ("financing", "project", "project"),
+    ("financing", "lender", "organization"),
+    ("financing", "source", "source"),
+    ("external_ids", "project", "project"),
+    ("external_ids", "source", "source"),
 ]
 # What the writing side reads of a row that a parser process validated: its key, its
 # references and the fields the writer needs. The process sends these, not the model.

@@ -29,7 +29,7 @@ from app.loader.inputs import Problem
 from app.loader.keys import VIEW_FIELDS
 
 if TYPE_CHECKING:
-    from app.claims import ChunkRows, Factor
+    from app.checks import ChunkRows, Factor
 
 # A load starts the helper only when a CSV table has this many rows: below that, the child's
 # start (~1.5 s of imports, ~100 MB) costs more than the overlap saves.
@@ -78,7 +78,7 @@ class LoadHelper:
                 syntax_problems.extend(payload)
                 return
 
-    # The claim checks' side (app.claims.ClaimChecker): one chunk in flight at a time.
+    # The claim checks' side (app.checks.ClaimChecker): one chunk in flight at a time.
     def submit(self, rows: ChunkRows, factors: list[Factor]) -> None:
         self._send(("claims", rows, factors), "checking claims")
 

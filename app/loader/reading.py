@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from app.checks.reference_data import is_reference_file, reference_tables
 from app.loader.inputs import CHILD_TABLES, INPUT_MODELS, SLUG_RE, Problem
 from app.spreadsheet import restore
 
@@ -144,6 +145,9 @@ def read_dataset(paths: Iterable[str | Path]) -> RawDataset:
             message = f"resolves outside the folder {folder} (a symbolic link?); not read"
             dataset.problems.append(Problem(name, "-", "-", message))
             continue
+        if is_reference_file(path):  # a published grid-factor dataset, imported by code
+            _read_reference(dataset, name, path)
+            continue
         if path.suffix == ".csv":
             _read_csv(dataset, name, path)
             continue
@@ -164,6 +168,18 @@ def read_dataset(paths: Iterable[str | Path]) -> RawDataset:
             continue
         _read_yaml(dataset, name, content)
     return dataset
+
+
+def _read_reference(dataset: RawDataset, name: str, path: Path) -> None:
+    """The rows app/checks/reference_data.py makes of a grid-factor dataset file."""
+    dataset.files.append({"path": name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()})
+    try:
+        tables = reference_tables(path)
+    except (OSError, UnicodeDecodeError, KeyError, csv.Error) as exc:
+        dataset.problems.append(Problem(name, "-", "-", f"cannot read the dataset: {exc}"))
+        return
+    for table, rows in tables.items():
+        dataset.tables[table] += [RawRow(name, record, data) for record, data in rows]
 
 
 def _read_csv(dataset: RawDataset, name: str, path: Path) -> None:

@@ -16,8 +16,10 @@ from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from app import models as m
-from app.claims import ClaimChecker, refresh_claim_checks
+from app.checks import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
+from app.financing.model import ExternalIdFields, FinancingFields
+from app.financing.search import refresh_search_text
 from app.loader import parallel
 from app.loader.inputs import (
     CHILD_TABLES,
@@ -32,7 +34,10 @@ from app.loader.inputs import (
 from app.loader.keys import KEYS, REFERENCES
 from app.loader.reading import RawDataset, RawRow, iter_rows
 from app.metrics.model import MetricFields
+from app.organizations.model import OrganizationFields, PersonFields
+from app.places.model import SectorFields
 from app.projects.model import Place, ProjectFields
+from app.sources.model import SourceFields
 from app.statements.model import StatementFields
 from app.units import UnitError, conversion_for
 
@@ -283,53 +288,39 @@ def _metric_tuple(r: MetricIn) -> tuple[Any, ...]:
     )
 
 
-STATEMENT_WRITTEN, _statement_values = _as_written(StatementFields)
-STATEMENT_COLUMNS = (*STATEMENT_WRITTEN, "speaker_slug", "organization_slug", "source_slug")
+def _spec(
+    table: type[Any],
+    bases: tuple[type[BaseModel], ...],
+    references: tuple[tuple[str, str], ...] = (),
+) -> TableSpec:
+    """A table written from its field bases as they are, then the (column, input field) pairs
+    whose names differ between file and table (`organization_slug` from `organization`)."""
+    names, values = _as_written(*bases)
+    getters = [attrgetter(field) for _column, field in references]
+
+    def build(row: Any) -> tuple[Any, ...]:
+        return (*values(row), *(get(row) for get in getters))
+
+    return TableSpec(_t(table), (*names, *(column for column, _f in references)), build)
+
+
+FINANCING_WRITTEN, _financing_values = _as_written(FinancingFields)
+FINANCING_COLUMNS = (*FINANCING_WRITTEN, "project_slug", "lender_slug", "source_slug")
+EXTERNAL_ID_WRITTEN, _external_id_values = _as_written(ExternalIdFields)
+EXTERNAL_ID_COLUMNS = (*EXTERNAL_ID_WRITTEN, "project_slug", "source_slug")
 
 
 TABLE_SPECS: dict[str, TableSpec] = {
-    "sectors": TableSpec(
-        _t(m.Sector),
-        ("slug", "name", "parent_slug", "description", "position"),
-        lambda s: (s.slug, s.name, s.parent, s.description, s.position),
+    "sectors": _spec(
+        m.Sector,
+        (SectorFields,),
+        (("parent_slug", "parent"), ("description", "description"), ("position", "position")),
     ),
-    "sources": TableSpec(
-        _t(m.Source),
-        (
-            "slug",
-            "title",
-            "publisher",
-            "author",
-            "url",
-            "published_on",
-            "date_note",
-            "language",
-            "kind",
-            "note",
-        ),
-        lambda s: (
-            s.slug,
-            s.title,
-            s.publisher,
-            s.author,
-            s.url,
-            s.published_on,
-            s.date_note,
-            s.language,
-            s.kind.value,
-            s.note,
-        ),
-    ),  # fmt: skip
-    "organizations": TableSpec(
-        _t(m.Organization),
-        ("slug", "name", "local_name", "kind", "country_iso3", "note"),
-        lambda o: (o.slug, o.name, o.local_name, o.kind.value, o.country, o.note),
+    "sources": _spec(m.Source, (SourceFields,)),
+    "organizations": _spec(
+        m.Organization, (OrganizationFields,), (("country_iso3", "country"), ("note", "note"))
     ),
-    "people": TableSpec(
-        _t(m.Person),
-        ("slug", "name", "title", "organization_slug"),
-        lambda p: (p.slug, p.name, p.title, p.organization),
-    ),
+    "people": _spec(m.Person, (PersonFields,), (("organization_slug", "organization"),)),
     "reference_factors": TableSpec(
         _t(m.ReferenceFactor),
         (
@@ -342,6 +333,8 @@ TABLE_SPECS: dict[str, TableSpec] = {
             "high",
             "unit",
             "year",
+            "scope",
+            "origin",
             "source_slug",
             "note",
         ),
@@ -355,14 +348,20 @@ TABLE_SPECS: dict[str, TableSpec] = {
             f.high,
             f.unit,
             f.year,
+            f.scope,
+            f.origin,
             f.source,
             f.note,
         ),
     ),  # fmt: skip
-    "statements": TableSpec(
-        _t(m.Statement),
-        STATEMENT_COLUMNS,
-        lambda s: (*_statement_values(s), s.speaker, s.organization, s.source),
+    "statements": _spec(
+        m.Statement,
+        (StatementFields,),
+        (
+            ("speaker_slug", "speaker"),
+            ("organization_slug", "organization"),
+            ("source_slug", "source"),
+        ),
     ),
     # Projects are built by `_project_builder`, which knows each technology's sector.
     "projects": TableSpec(_t(m.Project), PROJECT_COLUMNS, _project_builder({})),
@@ -397,6 +396,16 @@ TABLE_SPECS: dict[str, TableSpec] = {
         upsert=False,
     ),
     "metrics": TableSpec(_t(m.Metric), METRIC_COLUMNS, _metric_tuple, upsert=False),
+    "financing": TableSpec(
+        _t(m.Financing),
+        FINANCING_COLUMNS,
+        lambda f: (*_financing_values(f), f.project, f.lender, f.source),
+    ),
+    "external_ids": TableSpec(
+        _t(m.ExternalId),
+        EXTERNAL_ID_COLUMNS,
+        lambda x: (*_external_id_values(x), x.project, x.source),
+    ),
 }
 
 
@@ -730,6 +739,8 @@ def refresh_derived(
             .where(project.c.slug.in_(slugs[start : start + 500]))
             .values(claimed_tco2_per_year=largest)
         )
+    # Search text also reads parties, lenders and place names (app/financing/search.py).
+    refresh_search_text(conn, project_slugs)
     refresh_claim_checks(conn, project_slugs, tick, checker)
 
 

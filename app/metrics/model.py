@@ -38,6 +38,7 @@ class MetricKind(StrEnum):
 class Qualifier(StrEnum):
     exact = "exact"
     about = "about"
+    almost = "almost"  # "almost 4 Mt", "nearly 300,000 t": just under the figure
     over = "over"
     under = "under"
     up_to = "up_to"

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlmodel import Session
 
+from app.financing.queries import lender_condition, lender_names, lender_pairs, require_lenders
 from app.listing import FacetValue, Page
 from app.models import ClaimCheck
 from app.places.model import Country
@@ -34,6 +35,7 @@ P = Project.__table__  # type: ignore[attr-defined]
 PC = ProjectCountry.__table__  # type: ignore[attr-defined]
 C = Country.__table__  # type: ignore[attr-defined]
 CC = ClaimCheck.__table__  # type: ignore[attr-defined]
+LP = lender_pairs()  # (project, lender) pairs behind the lender facet (app/financing)
 # Aliases for the filters' EXISTS subqueries: the facet queries join PC and C in the outer
 # query, and unaliased subqueries would correlate to those joins and lose their FROM.
 PCF = PC.alias("pc_filter")
@@ -58,6 +60,7 @@ def validate_filter(session: Session, filters: ProjectFilter) -> None:
     require_sectors(session, filters.sector)
     require_countries(session, filters.country)
     require_regions(session, filters.region)
+    require_lenders(session, filters.lender)
 
 
 # ---------------------------------------------------------------- conditions
@@ -101,6 +104,8 @@ def _conditions(
                 )
             )
         )
+    if filters.lender and skip != "lender":
+        conditions.append(lender_condition(list(filters.lender)))
     if filters.q and filters.q.strip():
         for word in filters.q.lower().split()[:8]:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -200,6 +205,7 @@ def facet_counts(session: Session, *, filters: ProjectFilter) -> dict[str, Any]:
         "status": grouped(P.c.status, "status"),
         "kind": grouped(P.c.kind, "kind"),
         "verdict": grouped(CC.c.verdict, "verdict", (CC, CC.c.project_slug == P.c.slug)),
+        "lender": grouped(LP.c.lender_slug, "lender", (LP, LP.c.project_slug == P.c.slug)),
     }
 
 
@@ -267,7 +273,24 @@ def _facet_values(
         "verdict": _enum_facet(
             VERDICT_FACET_LABELS, counts["verdict"], {v.value for v in filters.verdict}
         ),
+        "lender": _lender_facet(counts["lender"], set(filters.lender), lender_names(session)),
     }
+
+
+def _lender_facet(
+    counts: dict[str, int], selected: set[str], names: dict[str, str]
+) -> list[FacetValue]:
+    """Lenders by the number of projects they financed (records and financier parties)."""
+    values = [
+        FacetValue(value=slug, label=names.get(slug, slug), count=n, selected=slug in selected)
+        for slug, n in counts.items()
+    ]
+    values += [
+        FacetValue(value=slug, label=names.get(slug, slug), count=0, selected=True)
+        for slug in selected
+        if slug not in counts
+    ]
+    return sorted(values, key=lambda f: (-f.count, f.label))
 
 
 def _enum_facet(

@@ -10,6 +10,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.financing.model import ExternalIdOut, FinancingOut
+from app.financing.queries import project_external_ids, project_financing
 from app.metrics.model import MetricOut
 from app.metrics.queries import project_metrics
 from app.organizations.queries import organizations_by_slug
@@ -68,6 +70,12 @@ class ProjectDetail(ProjectFields):
     )
     related: list[RelatedProject] = Field(
         default_factory=list, description="Projects of the same technology, then the same sector"
+    )
+    financing: list[FinancingOut] = Field(
+        default_factory=list, description="Financing commitments: who lent what, when (AidData)"
+    )
+    external_ids: list[ExternalIdOut] = Field(
+        default_factory=list, description="Its ids in other databases (AidData, OpenStreetMap...)"
     )
 
 
@@ -152,6 +160,8 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
                 else None
             ),
             "related": related_projects(session, slug=slug),
+            "financing": project_financing(session, slug=slug),
+            "external_ids": project_external_ids(session, slug=slug),
         }
     )
 

@@ -10,7 +10,7 @@ from app.filtering import PAGE_MAX, PER_PAGE_MAX, Q_MAX_LENGTH, CountryCodes, Fi
 from app.models import Verdict
 from app.projects.model import ProjectKind, ProjectStatus
 
-LIST_FIELDS = ("sector", "country", "region", "status", "kind", "verdict")
+LIST_FIELDS = ("sector", "country", "region", "status", "kind", "verdict", "lender")
 
 
 class SortKey(StrEnum):
@@ -40,6 +40,10 @@ class ProjectFilter(FilterModel):
     )
     verdict: tuple[Verdict, ...] = Field(
         default=(), description="Verdict of a claim check on any of the project's claims"
+    )
+    lender: tuple[str, ...] = Field(
+        default=(),
+        description="Organisation slug of a lender: named by a financing record, or a financier",
     )
     q: str | None = Field(default=None, max_length=Q_MAX_LENGTH, description="Text search")
     sort: SortKey = Field(default=SortKey.name, description="Sort order; '-' for descending")

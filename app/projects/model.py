@@ -42,6 +42,7 @@ class PartyRole(StrEnum):
     operator = "operator"
     financier = "financier"
     supplier = "supplier"
+    offtaker = "offtaker"
     other = "other"
 
 
@@ -81,6 +82,13 @@ class ProjectFields(ProjectCore):
     )
     facts_note: str | None = Field(
         default=None, sa_type=Text, description="Disagreements between sources"
+    )
+    origin: str | None = Field(
+        default=None,
+        max_length=32,
+        index=True,
+        description="Empty for a curated project; 'aiddata' for one the AidData import built "
+        "(the import may rewrite those, never a curated one)",
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app import models as m
-from app.claims import project_expected_power
+from app.checks import project_expected_power
 from app.queries.cache import cached
 from app.sources.model import SourceOut
 from app.sources.queries import sources_by_slug
@@ -30,7 +30,7 @@ VERDICT_LABELS = {
     m.Verdict.not_checkable: "not checkable",
 }
 CHECK_LABELS = {
-    "power": "Power: generation × grid factor",
+    "power": "Power: implied factor on the baseline ladder",
     "freight": "Freight: tonnes × haul × (road − rail factor)",
     "passengers": "Passengers: passenger-km × (displaced mode − rail factor)",
     "percentage": "Percentage: reduction against the stated baseline",
@@ -63,7 +63,10 @@ class CheckView(BaseModel):
     check_label: str
     verdict: m.Verdict
     verdict_label: str = Field(description="consistent, above range, below range, not checkable")
-    ratio: float | None = Field(description="Claim ÷ middle of the expected range")
+    ratio: float | None = Field(
+        description="Claim ÷ middle of the expected range; for power claims the implied "
+        "factor ÷ the middle of the grid average"
+    )
     expected_low: float | None
     expected_high: float | None
     expected_unit: str | None
@@ -91,6 +94,20 @@ class CheckView(BaseModel):
         default_factory=list, description="Readings folded in because they give the same verdict"
     )
     how: str | None = Field(default=None, description="How the expected range was formed")
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Sanity findings (name, severity, text); a blocking one withholds the verdict",
+    )
+    ladder: dict[str, Any] | None = Field(
+        default=None,
+        description="Power claims: the implied factor (t CO2/MWh), the baseline rungs it was "
+        "placed on (each with sources and year) and the verdict text",
+    )
+
+    @property
+    def verdict_text(self) -> str | None:
+        """The sentence naming the baselines a power claim is consistent with."""
+        return (self.ladder or {}).get("verdict_text")
 
 
 class ExpectedOnly(BaseModel):
@@ -211,6 +228,8 @@ def _views(session: Session, rows: list[Any]) -> list[CheckView]:
                 ambiguities=exp.get("ambiguities", []),
                 other_readings=exp.get("other_readings", []),
                 how=exp.get("how"),
+                findings=exp.get("findings", []),
+                ladder=exp.get("ladder"),
             )
         )
     return views
@@ -251,6 +270,64 @@ def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
     return result
 
 
+class LadderRow(BaseModel):
+    """One power claim placed on its country's baseline ladder (a row of the ladder chart)."""
+
+    project_slug: str
+    project_name: str
+    metric_slug: str
+    reading: str
+    verdict: m.Verdict
+    ladder: dict[str, Any]
+
+
+LADDER_LIMIT = 40
+
+
+@cached("checks.ladder")
+def ladder_rows(
+    session: Session, *, project_slug: str | None = None, limit: int = LADDER_LIMIT
+) -> list[LadderRow]:
+    """Power claims with an implied factor and their ladders: the `limit` largest claims, of
+    one project or of all (a bounded read: the overview costs the same at any size)."""
+    query = (
+        select(
+            CC.c.project_slug,
+            PT.c.name,
+            CC.c.metric_slug,
+            CC.c.reading,
+            CC.c.verdict,
+            CC.c.explanation_json,
+        )
+        .join(MT, MT.c.slug == CC.c.metric_slug)
+        .join(PT, PT.c.slug == CC.c.project_slug)
+        .where(CC.c.check_name == "power")
+        .order_by(MT.c.canonical_value.desc(), CC.c.metric_slug, CC.c.reading)
+        .limit(limit * 4)  # a few have no implied factor (no generation figure)
+    )
+    if project_slug is not None:
+        query = query.where(CC.c.project_slug == project_slug)
+    rows = []
+    for slug, name, metric, reading, verdict, explanation in session.connection().execute(query):
+        ladder = json.loads(explanation).get("ladder") or {}
+        if not (ladder.get("implied") and ladder.get("rungs")):
+            continue  # no implied factor: nothing to place
+        rows.append(
+            LadderRow(
+                project_slug=slug,
+                project_name=name,
+                metric_slug=metric,
+                reading=reading,
+                verdict=m.Verdict(verdict),
+                ladder=ladder,
+            )
+        )
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+
 # ---------------------------------------------------------------- claim checks
 # The view models above, documented for the API: the descriptions below fill the fields that
 # have none there, so /docs explains every field.
@@ -266,7 +343,7 @@ CHECK_FIELD_DOCS = {
     "claim_kind": "Kind of the claimed figure (emissions_avoided, ...)",
     "claim_value": "The claimed value as stated",
     "claim_value_high": "Upper end of a claimed range",
-    "claim_qualifier": "exact, about, over, under or up_to, as worded",
+    "claim_qualifier": "exact, about, almost, over, under or up_to, as worded",
     "claim_period": "annual, cumulative, one_off or unspecified",
     "claim_baseline": "What the claim says the saving is measured against",
     "claim_scope": "operational, lifecycle, direct or unspecified",

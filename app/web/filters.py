@@ -8,6 +8,8 @@ from typing import Any
 
 from jinja2 import Environment
 
+from app.units import format_number
+
 
 def number(value: Any, digits: int = 0) -> str:
     """1234567.8 -> '1,234,568'; None -> '—'."""
@@ -72,4 +74,6 @@ def day(value: Any) -> str:
 
 def install(env: Environment) -> None:
     """Register the filters on the app's Jinja environment."""
-    env.filters.update(number=number, tonnes=tonnes, usd=usd, label=label, day=day)
+    env.filters.update(
+        figure=format_number, number=number, tonnes=tonnes, usd=usd, label=label, day=day
+    )

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from app import charts
-from app.charts_checks import axis_labels, claimed_vs_expected_figure
+from app.charts_checks import axis_labels, claimed_vs_expected_figure, ladder_chart
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.http.cache import cached_response
@@ -27,6 +27,7 @@ from app.projects.catalogue import list_projects, top_claims
 from app.projects.detail import ProjectDetail
 from app.projects.filter import ProjectFilter, SortKey
 from app.queries import stats
+from app.queries.checks import ladder_rows
 from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
 from app.statements.queries import latest_statements, list_statements
 from app.web import filters
@@ -77,6 +78,7 @@ def overview(request: Request, session: SessionDep) -> Response:
             top.rows, sector_names=names, total=top.total, data_url=CLAIMS_CSV
         ),
         "checks_chart": checks_chart(stats.comparable_checks(session)),
+        "ladder_chart": ladder_chart(ladder_rows(session)),
         "map_chart": _overview_map(stats.map_data(session), names),
         "statements": latest_statements(session, limit=5),
         "headline": stats.headline_projects(session),
@@ -157,6 +159,7 @@ def project_page(request: Request, session: SessionDep, project: FoundProject) -
             _location_rows(project), sector_names=names, chart_id="location"
         ),
         "sector_names": names,
+        "ladder_chart": ladder_chart(ladder_rows(session, project_slug=project.slug)),
     }
     return render(request, "project.html", context)
 
@@ -227,9 +230,13 @@ def _group_page(
 
 
 @router.get("/methodology")
-def methodology(request: Request) -> Response:
+def methodology(request: Request, session: SessionDep) -> Response:
     """How claims are recorded and checked: bases, units, sources, sums and the claim checks."""
-    return render(request, "methodology.html", {"checks_html": methodology_checks_html()})
+    context = {
+        "checks_html": methodology_checks_html(),
+        "ladder_chart": ladder_chart(ladder_rows(session)),
+    }
+    return render(request, "methodology.html", context)
 
 
 @lru_cache(maxsize=1)

@@ -9,12 +9,14 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
-from app.http.etag import client_has, etag_of
+from app.http.etag import etag_of, not_modified
 from app.http.negotiation import PAGE_VARY, wants_fragment
+from app.web import filters
 from app.web.static import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["static_url"] = static_url
+filters.install(templates.env)  # every template, however it is rendered, has the filters
 
 
 def render(
@@ -39,7 +41,8 @@ def with_etag(request: Request, response: Response, etag: str | None = None) -> 
     """Weak ETag of the body; 304 when If-None-Match has it. `no-cache`: always revalidate."""
     etag = etag or etag_of(bytes(response.body))
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": response.headers["Vary"]}
-    if client_has(request, etag):
-        return Response(status_code=304, headers=headers)
+    revalidated = not_modified(request, etag, headers)
+    if revalidated is not None:
+        return revalidated
     response.headers.update(headers)
     return response

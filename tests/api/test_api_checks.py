@@ -25,16 +25,26 @@ def test_karot_checks_have_verdicts_arithmetic_and_sourced_inputs(client: TestCl
         for c in checks
         if c["metric_slug"] == "karot-hydropower/co2-ctg-press-release-2022"
     }
-    assert ctg["grid average"]["verdict"] == "above_range"
-    assert ctg["grid average"]["ratio"] > 1
-    low, high = ctg["grid average"]["expected_low"], ctg["grid average"]["expected_high"]
-    # 3.2 TWh a year x Pakistan's grid factors (0.30955 and 0.4406 t/MWh), by hand.
-    assert round(low) == round(3_200_000 * 0.30955) and round(high) == round(3_200_000 * 0.4406)
-    assert ctg["coal baseline"]["verdict"] == "not_checkable"
-    assert "coal" in ctg["coal baseline"]["missing"]
-    grid = ctg["grid average"]
-    assert grid["arithmetic"] and grid["expected_unit"] == "t/yr"
-    for item in grid["inputs"]:
+    # One reading: the implied factor on Pakistan's baseline ladder (coal is a rung of it).
+    check = ctg["as stated"]
+    assert check["verdict"] == "above_range"
+    assert check["ratio"] > 1  # x the grid average
+    implied = check["ladder"]["implied"]
+    assert implied["low"] < 3.5 / 3.2 < implied["high"]
+    assert check["ladder"]["verdict_text"].startswith(
+        "exceeds every recognised baseline, including coal"
+    )
+    assert {r["key"] for r in check["ladder"]["rungs"]} == {
+        "grid-average",
+        "ifi-cm",
+        "ifi-om",
+        "gas-cc",
+        "coal",
+        "diesel",
+    }
+    assert check["arithmetic"] and check["expected_unit"] == "t/yr"
+    assert check["findings"] == []
+    for item in check["inputs"]:
         assert item["source_slug"] and item["source_title"], item
     assert body["no_claim"] is None and body["expected_without_claim"] is None
 

@@ -25,7 +25,7 @@ COMPARED = [t for t in m.metadata.sorted_tables if t.name != "dataset_state"]
 def _canonical(table_name: str, row: Any) -> tuple[Any, ...]:
     values = dict(row._mapping)
     if table_name == "claim_check":
-        # app/claims.py reads reference factors without ORDER BY, so the order of the inputs
+        # app/checks/store.py reads reference factors without ORDER BY, so the order of the inputs
         # listed in an explanation follows the database's row order; compare them as a set.
         explanation = json.loads(values["explanation_json"])
         if isinstance(explanation, dict) and isinstance(explanation.get("inputs"), list):

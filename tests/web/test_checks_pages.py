@@ -31,28 +31,31 @@ def verdicts(row: Tag) -> list[str]:
 def test_karot_ctg_claim_is_above_range_with_arithmetic_and_sources(client: TestClient) -> None:
     page = soup(client, "/projects/karot-hydropower")
     row = metric_row(page, "karot-hydropower/co2-ctg-press-release-2022")
-    found = verdicts(row)
-    # Two readings of "coal-fired generation displaced": the grid average gives a verdict, the
-    # coal baseline has no sourced coal factor in the data.
-    assert any(v.startswith("above range") for v in found)
-    assert "not checkable" in found
-    assert "Grid average:" in row.text and "Coal baseline:" in row.text
+    # One reading: the implied factor on Pakistan's baseline ladder, coal included.
+    assert verdicts(row) == ["above range ×2.6 grid average"]
     assert row.select_one('a[href="#checks-title"] .verdict')
-    # The explanation: arithmetic, and every input with its source.
+    # The explanation: the verdict text, the ladder, the arithmetic and every input's source.
     section = page.select_one("section[aria-labelledby=checks-title]")
     assert section is not None
-    grid = [
+    details = [
         item.select_one("details.check")
         for item in section.select(".checks__item")
         if "co2-ctg-press-release-2022" in item.select_one(".checks__claim").text
-        and "grid average" in item.select_one(".check__reading").text
     ]
-    assert grid, "no grid-average explanation for the CTG claim"
-    arithmetic = grid[0].select_one(".check__arithmetic").text
-    assert "grid emission factor" in arithmetic and "expected" in arithmetic
-    inputs = grid[0].select(".check__inputs tbody tr")
+    assert details, "no explanation for the CTG claim"
+    check = details[0]
+    assert (
+        "Exceeds every recognised baseline, including coal"
+        in check.select_one(".check__verdict-text").text
+    )
+    ladder = [r.th.text.strip() for r in check.select(".check__ladder tbody tr")]
+    assert ladder[-1] == "coal" and "IFI operating margin" in ladder
+    assert all("rung--above" in r["class"] for r in check.select(".check__ladder tbody tr"))
+    arithmetic = check.select_one(".check__arithmetic").text
+    assert "implied factor" in arithmetic and "capacity factor" in arithmetic
+    inputs = check.select(".check__inputs tbody tr")
     names = [r.th.text.strip() for r in inputs]
-    assert {"claim", "generation", "grid emission factor"} <= set(names)
+    assert {"claim", "generation", "coal", "IFI operating margin"} <= set(names)
     sources = [r.select("td")[-1] for r in inputs]
     assert all(cell.text.strip() for cell in sources)
     assert any(cell.select_one("a[href^='http']") for cell in sources)

@@ -44,6 +44,7 @@ class Chart:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     data_url: str | None = None  # every row behind a bounded chart, e.g. a CSV download
+    embed_url: str | None = None  # a chart-only page other sites may frame (/embed/...)
 
     @property
     def is_map(self) -> bool:
@@ -66,6 +67,18 @@ def _layout(height: int, **extra: Any) -> dict[str, Any]:
         "legend": {"orientation": "h", "y": -0.2},
         **extra,
     }
+
+
+# What a bar chart changes on a phone (static/js/charts.js applies layout.meta.narrow below
+# 500 px): smaller labels, the legend under the plot, tighter margins.
+NARROW_BARS = {
+    "yaxis.tickfont.size": 10,
+    "xaxis.tickfont.size": 10,
+    "xaxis.title.font.size": 11,
+    "legend.font.size": 11,
+    "margin.l": 4,
+    "margin.r": 4,
+}
 
 
 @lru_cache(maxsize=1)
@@ -166,6 +179,7 @@ def claims_by_project(
             "automargin": True,
         },
         margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        meta={"narrow": NARROW_BARS},
     )
     return Chart(chart_id, title, caption, figure(traces, layout), columns, table, data_url)
 
@@ -303,6 +317,7 @@ def _unit_chart(unit: str, rows: list[dict[str, Any]], chart_id: str) -> Chart:
             "automargin": True,
         },
         margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        meta={"narrow": NARROW_BARS},
     )
     return Chart(chart_id, title, caption, figure(traces, layout), columns, table)
 
@@ -316,3 +331,151 @@ def _claim_label(metric: dict[str, Any], index: int) -> str:
     who = metric.get("claimant") or metric.get("source_publisher") or "source"
     year = metric["stated_on"].year if metric.get("stated_on") else None
     return f"{index}. {_short(who)}" + (f" ({year})" if year else "")
+
+
+# ---------------------------------------------------------------- claim ÷ expected
+
+VERDICT_COLOURS = {  # Okabe-Ito: vermillion over, orange under, bluish green consistent
+    "above_range": "#D55E00",
+    "below_range": "#E69F00",
+    "consistent": "#009E73",
+}
+VERDICT_NAMES = {
+    "above_range": "above what its inputs allow",
+    "below_range": "below the expected range",
+    "consistent": "within the expected range",
+}
+RATIO_FLOOR = 0.01  # a log axis has no 0: smaller ratios sit at the left edge, said in the table
+
+
+def _ratio_label(claim: Any, limit: int = 24) -> str:
+    """Two short lines: the claimant and year, then the project. Escaped here (the tick text
+    bypasses `figure`'s escaping so that its one <br> stays a line break)."""
+    who = _short(claim.claimant or "Claimant not named", limit)
+    year = f" {claim.stated_on.year}" if claim.stated_on else ""
+    lines = (who + year, _short(claim.project_name, limit))
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
+
+
+def claim_ratio_chart(
+    claims: list[Any],
+    *,
+    chart_id: str = "ratios",
+    total: int | None = None,
+    data_url: str | None = None,
+    embed_url: str | None = None,
+) -> Chart:
+    """Each checked claim as claim ÷ middle of its expected range, on a log axis, sorted,
+    coloured by verdict; checks whose range starts at 0 (weak) drawn as open markers.
+
+    A ratio has no unit, so tonnes a year, cumulative tonnes, percentages and intensities can
+    share the axis: 1 is the middle of what the project's own data allow."""
+    rows = [(c, k) for c in claims for k in c.checks[:1] if k.ratio is not None]
+    rows.sort(key=lambda pair: -(pair[1].ratio or 0))
+    title = "How far each claim is from what its inputs allow"
+    caption = (
+        "Each row is one claim: the figure as stated divided by the middle of the range the "
+        "project's own activity data and sourced emission factors imply (1× = the middle; log "
+        "scale, so 3× and ⅓× are equally far from it). Open circles are weak checks, whose "
+        "range starts at 0. Claims that cannot be checked are listed on the claims page."
+    )
+    if total is not None and total > len(rows):
+        caption += f" The {len(rows)} largest ratios of {total:,} checked claims are shown."
+    columns = [
+        "Claimant",
+        "Stated",
+        "Project",
+        "Claim",
+        "Claim ÷ expected",
+        "Verdict",
+        "Weak check",
+    ]
+    table = [
+        [
+            c.claimant or "",
+            c.stated_on.isoformat() if c.stated_on else "",
+            c.project_name,
+            c.as_stated,
+            k.ratio,
+            k.verdict_label,
+            "yes" if k.weak else "",
+        ]
+        for c, k in rows
+    ]
+    if not rows:
+        return Chart(chart_id, title, caption, None, columns, table, data_url)
+    labels = [_ratio_label(c) for c, _k in rows]
+    keys = [f"claim {i}" for i in range(1, len(rows) + 1)]  # y categories; ticktext names them
+    traces = []
+    for verdict, name in VERDICT_NAMES.items():
+        for weak in (False, True):
+            part = [
+                (key, c, k)
+                for key, (c, k) in zip(keys, rows, strict=True)
+                if k.verdict.value == verdict and k.weak == weak
+            ]
+            if not part:
+                continue
+            traces.append(
+                {
+                    "customdata": [[c.as_stated, k.why, c.project_name] for _l, c, k in part],
+                    "hovertemplate": "%{customdata[2]}: %{customdata[0]}<br>%{x:.2g}× expected"
+                    "<br>%{customdata[1]}<extra></extra>",
+                    "marker": {
+                        "color": VERDICT_COLOURS[verdict],
+                        "line": {"color": VERDICT_COLOURS[verdict], "width": 2},
+                        "size": 11,
+                        "symbol": "circle-open" if weak else "circle",
+                    },
+                    "mode": "markers",
+                    "name": f"{name}{' (weak check)' if weak else ''}",
+                    "x": [max(k.ratio or RATIO_FLOOR, RATIO_FLOOR) for _l, _c, k in part],
+                    "y": [label for label, _c, _k in part],
+                    "type": "scatter",
+                }
+            )
+    layout = _layout(
+        max(260, 90 + 40 * len(rows)),
+        xaxis={
+            "type": "log",
+            "title": {"text": "claim ÷ middle of expected range (log scale)"},
+            "tickvals": [0.01, 0.1, 0.3, 1, 3, 10, 30],
+            "ticktext": ["0.01×", "0.1×", "0.3×", "1×", "3×", "10×", "30×"],
+            "range": [-2.1, 1.6],
+            "zeroline": False,
+        },
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(keys)),
+            "automargin": True,
+            "tickfont": {"size": 11},
+        },
+        shapes=[
+            {
+                "type": "line",
+                "x0": 1,
+                "x1": 1,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": "#55605a", "width": 1, "dash": "dot"},
+            }
+        ],
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        margin={"l": 10, "r": 10, "t": 10, "b": 50},
+    )
+    drawn = figure(traces, layout)
+    drawn["layout"]["yaxis"] |= {"tickmode": "array", "tickvals": keys, "ticktext": labels}
+    # static/js/charts.js applies these on a phone: shorter labels, fewer ticks, smaller type.
+    drawn["layout"]["meta"] = {
+        "narrow": {
+            "yaxis.ticktext": [_ratio_label(c, 15) for c, _k in rows],
+            "yaxis.tickfont.size": 10,
+            "xaxis.tickvals": [0.01, 0.1, 1, 10],
+            "xaxis.ticktext": ["0.01×", "0.1×", "1×", "10×"],
+            "xaxis.title.text": "claim ÷ expected (log)",
+            "legend.font.size": 11,
+        }
+    }
+    return Chart(chart_id, title, caption, drawn, columns, table, data_url, embed_url)

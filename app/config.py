@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=8, description="Pooled connections per process (as many again may overflow)"
     )
+    report_error_url: str = Field(
+        default="mailto:",
+        description="Where 'Report an error' sends readers: a mailto: address, or an issue "
+        "tracker's new-issue URL (the record's name and URL are added as title/subject and "
+        "body). The default opens the reader's mail program with the message filled in.",
+    )
     db_pool_timeout_s: float = Field(
         default=10.0, description="How long a request waits for a pooled connection"
     )

@@ -31,6 +31,7 @@ from app.metrics.model import MetricOut, MetricValues
 from app.metrics.queries import list_metrics
 from app.projects.catalogue import all_matching_slugs
 from app.projects.filter import ProjectFilter
+from app.queries.claim_list import ClaimFilter, all_claims
 from app.spreadsheet import neutralise
 from app.statements.filter import StatementFilter
 from app.statements.model import StatementOut
@@ -455,3 +456,59 @@ def statements_csv(session: Session, filters: StatementFilter) -> str:
     """Every statement matching the filter (all pages), newest first, as CSV."""
     statements = _every_page(session, filters, list_statements)
     return write_csv(STATEMENT_COLUMNS, (_statement_row(s) for s in statements))
+
+
+# ---------------------------------------------------------------- claims
+
+CLAIM_CSV_COLUMNS = [
+    "claim_slug",
+    "permalink",
+    "project_slug",
+    "project_name",
+    "claimant",
+    "stated_on",
+    "kind",
+    "as_stated",
+    "value",
+    "value_high",
+    "unit",
+    "qualifier",
+    "period",
+    "baseline",
+    "canonical_value",
+    "canonical_unit",
+    "verdict",
+    "ratio",
+    "expected_low",
+    "expected_high",
+    "expected_unit",
+    "weak_check",
+    "why",
+    "readings",
+    "source_slug",
+    "source_title",
+    "source_url",
+]
+
+
+def claims_csv(session: Session, filters: ClaimFilter, base_url: str) -> str:
+    """Every claim matching the filter as CSV, one row per claim as on the page: the verdict
+    columns are those of its least favourable reading, `readings` lists every reading."""
+    rows = []
+    for c in all_claims(session, filters=filters):
+        worst = c.checks[0] if c.checks else None
+        readings = "; ".join(f"{k.reading}: {k.verdict_label} ({k.why})" for k in c.checks)
+        check: list[Any] = (
+            [worst.verdict, worst.ratio, worst.expected_low, worst.expected_high]
+            + [worst.expected_unit, worst.weak, worst.why]
+            if worst
+            else [None] * 7
+        )
+        rows.append(
+            [c.slug, base_url + c.url, c.project_slug, c.project_name, c.claimant, c.stated_on]
+            + [c.kind, c.as_stated, c.value, c.value_high, c.unit, c.qualifier, c.period]
+            + [c.baseline, c.canonical_value, c.canonical_unit]
+            + check
+            + [readings, c.source_slug, c.source_title, c.source_url]
+        )
+    return write_csv(CLAIM_CSV_COLUMNS, rows)

@@ -35,21 +35,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = build_engine(settings, create_dir=False)
     limit_memory(app.state.engine, settings.cache_max_bytes)
     check_database(app.state.engine)
+    from app.api import claims as claim_api
     from app.api import organizations as organizations_api
     from app.api import routes as api_routes
+    from app.downloads import claims as claim_downloads
     from app.downloads import financing as financing_downloads
     from app.downloads import routes as downloads
     from app.http import errors
-    from app.web import api_docs, pages, static
+    from app.web import api_docs, changelog_pages, claim_pages, pages, static
     from app.web import organizations as organizations_web
 
     static.mount(app)
     app.include_router(api_routes.router)
+    app.include_router(claim_api.router)
     app.include_router(organizations_api.router)
     app.include_router(downloads.router)
+    app.include_router(claim_downloads.router)
     app.include_router(financing_downloads.router)
     app.include_router(organizations_web.router)
     app.include_router(pages.router)
+    app.include_router(claim_pages.router)
+    app.include_router(changelog_pages.router)
     app.include_router(api_docs.router)
     errors.install(app)
     # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.changelog.model import RecordChange, RecordDigest
 from app.financing.model import ExternalId, Financing, FinancingInstrument
 from app.metrics.model import Basis, Metric, MetricKind, Period, Qualifier, Scope
 from app.organizations.model import Organization, OrganizationKind, Person
@@ -31,6 +32,8 @@ from app.sources.model import Source, SourceKind
 from app.statements.model import Statement, StatementForm, StatementProject, StatementSector
 
 __all__ = [
+    "RecordChange",
+    "RecordDigest",
     "Basis",
     "ClaimCheck",
     "Country",

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from app.metrics.filter import MetricFilter
 from app.projects.filter import ProjectFilter
+from app.queries.claim_list import ClaimFilter
 from app.statements.filter import StatementFilter
 
 # Where each filter is parsed: (kind of answer, path).
@@ -31,6 +32,7 @@ SURFACES: dict[type[BaseModel], list[tuple[str, str]]] = {
         ("csv", "/statements.csv"),
     ],
     MetricFilter: [("api", "/api/v1/metrics"), ("csv", "/metrics.csv")],
+    ClaimFilter: [("page", "/claims"), ("api", "/api/v1/claims"), ("csv", "/claims.csv")],
 }
 
 # Per parameter: values the seed knows, and a value that must be refused. "" (a form's empty
@@ -64,6 +66,18 @@ SAMPLES: dict[type[BaseModel], dict[str, tuple[list[str], str]]] = {
         "country": (["lao"], "XYZ"),
         "page": (["2"], "-1"),
         "per_page": (["7"], "abc"),
+    },
+    ClaimFilter: {
+        "verdict": (["above_range", "consistent"], "dubious"),
+        "project": (["karot-hydropower", "china-laos-railway"], "no-such-project"),
+        "sector": (["energy"], "no-such-sector"),
+        "country": (["PAK", "lao"], "XYZ"),
+        "region": (["asia"], "atlantis"),
+        "claimant": (["CTG", "xinhua"], "x" * 101),
+        "period": (["annual"], "weekly"),
+        "sort": (["-ratio", "stated"], "sideways"),
+        "page": (["2"], "0"),
+        "per_page": (["5"], "100000"),
     },
 }
 

@@ -20,6 +20,9 @@ PATHS = [
     ("/api/v1/projects?page=0", 422),
     ("/api/v1/projects/no-such-project", 404),
     ("/healthz", 200),
+    ("/claims", 200),
+    ("/claims/karot-hydropower/co2-qin-guobin-2022", 200),
+    ("/changes", 200),
 ]
 
 
@@ -90,3 +93,19 @@ def test_head_of_a_missing_page_is_404(client: TestClient) -> None:
     response = client.head("/projects/no-such-project")
     assert response.status_code == 404
     assert response.content == b""
+
+
+@pytest.mark.parametrize("path", ["/embed/claims", "/embed/projects/karot-hydropower/claims"])
+def test_embed_pages_may_be_framed_with_the_rest_of_the_policy(
+    client: TestClient, path: str
+) -> None:
+    """Chart-only pages under /embed/ may be framed by any site; the CSP is otherwise the same."""
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors *" in csp and "frame-ancestors 'none'" not in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "x-frame-options" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
+    page = client.get("/claims")
+    assert page.headers["x-frame-options"] == "DENY"

@@ -119,7 +119,7 @@ def fold_readings(results: list[CheckResult]) -> list[CheckResult]:
         for result in kept:
             result.ambiguities.append(
                 "the readings give different verdicts: "
-                + ", ".join(f"{k.reading} → {k.verdict.value}" for k in kept)
+                + ", ".join(f"{k.reading} → {k.verdict.value.replace('_', ' ')}" for k in kept)
             )
     return kept
 

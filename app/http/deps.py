@@ -20,11 +20,13 @@ from app.places.model import Country, SectorSummary
 from app.places.queries import find_country, sector_summaries
 from app.projects.detail import ProjectDetail, project_record
 from app.projects.filter import ProjectFilter
+from app.queries.claim_list import ClaimFilter
 from app.statements.filter import StatementFilter
 
 ProjectQuery = Annotated[ProjectFilter, Query()]
 MetricQuery = Annotated[MetricFilter, Query()]
 StatementQuery = Annotated[StatementFilter, Query()]
+ClaimQuery = Annotated[ClaimFilter, Query()]
 
 Slug = Annotated[str, Path(max_length=200, description="Slug of the record")]
 Iso3 = Annotated[str, Path(max_length=3, description="ISO 3166-1 alpha-3 code (any case)")]

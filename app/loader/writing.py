@@ -16,6 +16,7 @@ from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from app import models as m
+from app.changelog import queries as changelog
 from app.checks import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
 from app.financing.model import ExternalIdFields, FinancingFields
@@ -466,6 +467,7 @@ class _StreamingLoad:
                 self.helper.close()
         self._check_foreign_keys()
         _bump_version(self.conn, self.raw.files)
+        changelog.record_load(self.conn, self.touched)
         _analyze(self.conn)
 
     def _write_and_check(self) -> None:

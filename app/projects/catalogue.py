@@ -125,8 +125,13 @@ def _technologies(values: Sequence[str], vocab: dict[str, Any]) -> list[str]:
 SORT_COLUMNS = {
     SortKey.name: (P.c.name.asc(),),
     SortKey.name_desc: (P.c.name.desc(),),
-    SortKey.capacity: (P.c.capacity_value.is_(None), P.c.capacity_value.asc()),
-    SortKey.capacity_desc: (P.c.capacity_value.is_(None), P.c.capacity_value.desc()),
+    # MW and km do not compare: capacity sorts within each unit, units in alphabetical order.
+    SortKey.capacity: (P.c.capacity_value.is_(None), P.c.capacity_unit, P.c.capacity_value.asc()),
+    SortKey.capacity_desc: (
+        P.c.capacity_value.is_(None),
+        P.c.capacity_unit,
+        P.c.capacity_value.desc(),
+    ),
     SortKey.claimed: (P.c.claimed_tco2_per_year.is_(None), P.c.claimed_tco2_per_year.asc()),
     SortKey.claimed_desc: (P.c.claimed_tco2_per_year.is_(None), P.c.claimed_tco2_per_year.desc()),
     SortKey.opened: (P.c.opened_on.is_(None), P.c.opened_on.asc()),

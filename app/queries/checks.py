@@ -327,7 +327,6 @@ def ladder_rows(
     return rows
 
 
-
 # ---------------------------------------------------------------- claim checks
 # The view models above, documented for the API: the descriptions below fill the fields that
 # have none there, so /docs explains every field.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import Enum
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 from app.units import format_number
 
@@ -72,8 +74,18 @@ def day(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+# Han characters, CJK punctuation and full-width forms: runs of them are Chinese in our data.
+CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def cjk(value: Any) -> Markup:
+    """Text escaped, each run of Chinese characters marked lang="zh" (fonts, screen readers)."""
+    text = str(escape("" if value is None else value))
+    return Markup(CJK_RUN.sub(lambda m: f'<span lang="zh">{m.group(0)}</span>', text))
+
+
 def install(env: Environment) -> None:
     """Register the filters on the app's Jinja environment."""
     env.filters.update(
-        figure=format_number, number=number, tonnes=tonnes, usd=usd, label=label, day=day
+        figure=format_number, number=number, tonnes=tonnes, usd=usd, label=label, day=day, cjk=cjk
     )

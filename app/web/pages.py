@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from app import charts
+from app.changelog import queries as changelog
 from app.charts_checks import axis_labels, claimed_vs_expected_figure, ladder_chart
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
@@ -30,7 +31,7 @@ from app.queries import stats
 from app.queries.checks import ladder_rows
 from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
 from app.statements.queries import latest_statements, list_statements
-from app.web import filters
+from app.web import claim_context, filters, project_view, trust
 from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -41,8 +42,8 @@ SORT_LABELS = {
     SortKey.name_desc: "Name (Z–A)",
     SortKey.claimed_desc: "Claimed reduction (largest first)",
     SortKey.claimed: "Claimed reduction (smallest first)",
-    SortKey.capacity_desc: "Capacity (largest first)",
-    SortKey.capacity: "Capacity (smallest first)",
+    SortKey.capacity_desc: "Capacity, within each unit (largest first)",
+    SortKey.capacity: "Capacity, within each unit (smallest first)",
     SortKey.opened_desc: "Opening date (newest first)",
     SortKey.opened: "Opening date (oldest first)",
 }
@@ -71,18 +72,15 @@ def overview(request: Request, session: SessionDep) -> Response:
     every chart is bounded (top claims, per-country map beyond a few hundred points), so the
     page costs the same at any catalogue size."""
     names = _sector_names(session)
-    top = top_claims(session, filters=ProjectFilter(), limit=TOP_CLAIMS)
+    headline = stats.headline_projects(session)
     context = {
         "figures": stats.headline_figures(session),
-        "claims_chart": charts.claims_by_project(
-            top.rows, sector_names=names, total=top.total, data_url=CLAIMS_CSV
-        ),
-        "checks_chart": checks_chart(stats.comparable_checks(session)),
         "ladder_chart": ladder_chart(ladder_rows(session)),
         "map_chart": _overview_map(stats.map_data(session), names),
         "statements": latest_statements(session, limit=5),
-        "headline": stats.headline_projects(session),
+        "headline": headline,
         "sector_names": names,
+        **claim_context.overview_context(session, [p["slug"] for p in headline]),
     }
     return render(request, "overview.html", context)
 
@@ -140,6 +138,7 @@ def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> R
         "page": page,
         "filter": filters,
         "claims_chart": chart,
+        "card_claims": claim_context.project_claims(session, [p.slug for p in page.items]),
         "sort_labels": SORT_LABELS,
         "sector_names": names,
         "vocab": vocabulary(session),
@@ -154,6 +153,11 @@ def project_page(request: Request, session: SessionDep, project: FoundProject) -
     names = _sector_names(session)
     context = {
         "project": project,
+        "figure_groups": project_view.group_figures(project.metrics, project.checks),
+        "refs": project_view.references(project.sources),
+        "citation": cite(request, session, title=project.name),
+        "last_changed": changelog.last_changed(session, kind="project", slug=project.slug),
+        **claim_context.project_claims_summary(session, project.slug),
         "metric_charts": charts.metric_charts([_chart_row(m) for m in project.metrics]),
         "map_chart": charts.project_map(
             _location_rows(project), sector_names=names, chart_id="location"
@@ -162,6 +166,17 @@ def project_page(request: Request, session: SessionDep, project: FoundProject) -
         "ladder_chart": ladder_chart(ladder_rows(session, project_slug=project.slug)),
     }
     return render(request, "project.html", context)
+
+
+def cite(request: Request, session: SessionDep, *, title: str) -> trust.Citation:
+    """Cite this page's record; Report an error goes where the settings say."""
+    return trust.citation(
+        session,
+        title=title,
+        path=request.url.path,
+        base_url=str(request.base_url),
+        target=request.app.state.settings.report_error_url,
+    )
 
 
 def _chart_row(metric: MetricOut) -> dict[str, Any]:
@@ -223,6 +238,9 @@ def _group_page(
     context |= {
         "claims_chart": charts.claims_by_project(
             top.rows, sector_names=names, total=top.total, data_url=f"{CLAIMS_CSV}?{query}"
+        ),
+        "card_claims": claim_context.project_claims(
+            session, [p.slug for p in context["group"].projects]
         ),
         "sector_names": names,
     }

@@ -15,7 +15,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",  # blob: for the charts' PNG download (Plotly draws via one)
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
@@ -24,12 +24,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# Chart-only pages under /embed/ may be framed by any site; every other page refuses frames.
+EMBED_PREFIX = "/embed/"
+EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'none'", "frame-ancestors *"
+)
 SECURITY_HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"geolocation=(), camera=(), microphone=(), payment=(), usb=()"),
+]
+
+
+EMBED_HEADERS = [
+    (b"content-security-policy", EMBED_CONTENT_SECURITY_POLICY.encode()),
+    *[
+        (k, v)
+        for k, v in SECURITY_HEADERS
+        if k not in (b"content-security-policy", b"x-frame-options")
+    ],
 ]
 
 
@@ -44,11 +59,13 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        wanted = EMBED_HEADERS if scope["path"].startswith(EMBED_PREFIX) else SECURITY_HEADERS
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                headers += [(k, v) for k, v in wanted if k not in present]
                 if b"location" in present:
                     headers = _relative_location(headers, URL(scope=scope).netloc)
                 if b"allow" in present:

@@ -29,8 +29,26 @@
     return maps[url];
   }
 
+  var NARROW = 500;  // px: below this a chart takes its phone layout, if it has one
+
+  // layout.meta.narrow holds "a.b.c": value updates for a phone (app/charts.py sets them).
+  function narrowed(layout, width) {
+    var updates = layout && layout.meta && layout.meta.narrow;
+    if (!updates || width >= NARROW) return layout;
+    Object.keys(updates).forEach(function (path) {
+      var keys = path.split("."), node = layout;
+      keys.slice(0, -1).forEach(function (key) {
+        if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+        node = node[key];
+      });
+      node[keys[keys.length - 1]] = updates[path];
+    });
+    return layout;
+  }
+
   function plot(target, figure) {
-    window.Plotly.newPlot(target, figure.data, figure.layout || {}, CONFIG);
+    var layout = narrowed(figure.layout || {}, target.clientWidth);
+    window.Plotly.newPlot(target, figure.data, layout, CONFIG);
   }
 
   function draw(root) {
@@ -50,6 +68,20 @@
       }
     });
   }
+
+  // "Download PNG/SVG" buttons under each chart (templates/_macros/ui.html chart_tools).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-chart-download]");
+    if (!button || !window.Plotly) return;
+    var target = document.getElementById(button.getAttribute("data-chart-target"));
+    if (!target || target.getAttribute("data-drawn") !== "1") return;
+    window.Plotly.downloadImage(target, {
+      format: button.getAttribute("data-chart-download"),
+      filename: "green-bri-" + target.id.replace(/-plot$/, ""),
+      width: Math.max(target.clientWidth, 800),
+      height: target.clientHeight,
+    });
+  });
 
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSettle", function (event) { draw(event.target || document); });

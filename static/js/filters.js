@@ -15,6 +15,16 @@
     };
   }
 
+  // "Show N results" at the end of the open panel: fold it and let the link jump.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".show-results");
+    var panel = document.getElementById("facets-panel");
+    if (link && panel && narrow.matches) {
+      open = false;
+      panel.open = false;
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", apply);
   document.addEventListener("htmx:afterSwap", apply);
   narrow.addEventListener("change", apply);

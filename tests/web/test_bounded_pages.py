@@ -82,4 +82,4 @@ def test_map_plot_names_its_hashed_topojson(client: TestClient) -> None:
     url = page.select_one("#map-plot")["data-topojson"]
     assert url.startswith("/static/vendor/topojson/") and "?v=" in url and "missing" not in url
     assert client.get(url).status_code == 200
-    assert not page.select_one("#claims-plot").has_attr("data-topojson")
+    assert not page.select_one("#ratios-plot").has_attr("data-topojson")

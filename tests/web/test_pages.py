@@ -74,27 +74,59 @@ def test_static_assets_are_versioned_cached_and_compressed(client: TestClient) -
     ]
 
 
-def test_overview_headline_figures_and_sum_note(client: TestClient) -> None:
+def test_overview_leads_with_claims_checked_and_verdict_counts(client: TestClient) -> None:
     page = soup(client.get("/"))
-    figures = [li.text for li in page.select(".figures li")]
-    assert any("projects" in f for f in figures) and any("CO2 a year" in f for f in figures)
-    note = page.find(id="sum-note").text
-    assert "Left out of the sum" in note and "percentages" in note
-    headline = [a["href"] for a in page.select("#headline-title ~ .cards a")]
+    main = page.find("main")
+    first_section = main.find("section")
+    assert first_section["aria-labelledby"] == "finding-title"
+    lede = first_section.select_one(".finding__lede").text
+    checked = int(lede.split("checked")[1].split("emission claims")[0])
+    counts = {
+        a["href"].split("verdict=")[1]: int(a.select_one(".figure").text)
+        for a in first_section.select("#verdict-counts a")
+    }
+    assert set(counts) == {"above_range", "below_range", "consistent", "not_checkable"}
+    assert sum(counts.values()) == checked > 0 and counts["above_range"] > 0
+    assert not page.find(id="sum-note") and "largest claim" not in main.text
+    headline = [a["href"] for a in page.select("#headline-title ~ .cards .card-title a")]
     assert headline == [f"/projects/{slug}" for slug in HEADLINE]
     assert page.select(".statements .statement")
+
+
+def test_overview_headline_cards_show_each_main_claim_with_who_and_verdict(
+    client: TestClient,
+) -> None:
+    page = soup(client.get("/"))
+    cards = {
+        card.select_one(".card-title a")["href"].rsplit("/", 1)[1]: card
+        for card in page.select("#headline-title ~ .cards .card")
+    }
+    laos = cards["china-laos-railway"]
+    lines = [" ".join(p.text.split()) for p in laos.select(".claim-line")]
+    assert any("1.86 Mt CO2" in line and "Xinhua" in line for line in lines)
+    assert any("80 %" in line for line in lines)
+    assert laos.select(".claim-line .chip--consistent")
+    assert "30 %" in cards["jakarta-bandung-hsr"].text
+    karot = cards["karot-hydropower"]
+    assert karot.select(".claim-line .chip--above-range") and "Mt CO2" in karot.text
+    mozura = " ".join(cards["mozura-wind-park"].text.split())
+    assert "No emission claim found" in mozura and "CO2 a year" in mozura
+    for card in cards.values():
+        assert not card.find(string=lambda t: "Largest annual claim" in t)
 
 
 def test_overview_charts_are_json_with_table(client: TestClient) -> None:
     page = soup(client.get("/"))
     data = {s["id"]: json.loads(s.string) for s in page.select('script[type="application/json"]')}
-    assert {"claims-data", "map-data"} <= set(data)
-    bars = data["claims-data"]["data"]
-    assert all(trace["type"] == "bar" for trace in bars)
-    names = [name for trace in bars for name in trace["y"]]
-    assert "Karot Hydropower Project" in names or any("Karot" in n for n in names)
+    assert {"ratios-data", "map-data"} <= set(data)
+    ratios = data["ratios-data"]
+    assert ratios["layout"]["xaxis"]["type"] == "log"
+    points = sum(len(trace["x"]) for trace in ratios["data"])
+    labels = ratios["layout"]["yaxis"]["ticktext"]
+    assert len(labels) == points and any("Karot" in label for label in labels)
     assert data["map-data"]["data"][0]["type"] == "scattergeo"
-    assert page.select("#claims-title") and page.select(".chart-table table")
+    figure = page.select_one("figure[aria-labelledby=ratios-title]")
+    assert len(figure.select(".chart-table tbody tr")) == points
 
 
 def test_catalogue_full_page_and_fragment(client: TestClient) -> None:
@@ -179,11 +211,13 @@ def test_unknown_filter_value_is_a_422_page_naming_it(
 def test_sort_by_claimed_reduction(client: TestClient) -> None:
     page = soup(client.get("/projects?sort=-claimed&per_page=200"))
     claimed = [
-        card.find("dt", string="Claimed CO2/yr").find_next("dd").text
+        float(dd["data-claimed"]) if (dd := card.select_one("dd[data-claimed]")) else None
         for card in page.select("#project-list .card")
     ]
-    # Projects with a claim come first; the largest claim in the seed is at the top.
-    assert claimed[0] != "—" and claimed[-1] == "—"
+    # Projects with a claim come first, largest first; those without one last.
+    values = [c for c in claimed if c is not None]
+    assert values == sorted(values, reverse=True) and claimed[: len(values)] == values
+    assert claimed[-1] is None
     assert page.select_one("#sort option[selected]")["value"] == "-claimed"
 
 

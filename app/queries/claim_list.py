@@ -224,7 +224,13 @@ def as_stated(
     *, qualifier: str, value: float, value_high: float | None, unit: str, kind: str
 ) -> str:
     """'about 3.5 Mt CO2', '80 %', '6.9 g/pkm': the figure as its source gave it."""
-    words = {"about": "about ", "over": "over ", "under": "under ", "up_to": "up to "}
+    words = {
+        "about": "about ",
+        "almost": "almost ",
+        "over": "over ",
+        "under": "under ",
+        "up_to": "up to ",
+    }
     number = _num(value) + (f"–{_num(value_high)}" if value_high is not None else "")
     if unit in ("percent", "%"):
         return f"{words.get(qualifier, '')}{number} %"

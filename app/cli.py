@@ -109,6 +109,7 @@ def serve(
     import uvicorn
 
     from app.db import DatabaseUnavailable, check_database
+    from app.server import uvicorn_options
 
     if seed:
         prepare_database()
@@ -123,8 +124,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        server_header=False,
         proxy_headers=True,
+        **uvicorn_options(get_settings(), workers=workers),
         log_level="info",
         access_log=access_log,
     )

@@ -31,11 +31,6 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=8, description="Pooled connections per process (as many again may overflow)"
     )
-    export_concurrency: int = Field(
-        default=2,
-        ge=1,
-        description="Downloads (CSV, GeoJSON) streaming at once per process; more get 503",
-    )
     report_error_url: str = Field(
         default="mailto:",
         description="Where 'Report an error' sends readers: a mailto: address, or an issue "
@@ -44,6 +39,30 @@ class Settings(BaseSettings):
     )
     db_pool_timeout_s: float = Field(
         default=10.0, description="How long a request waits for a pooled connection"
+    )
+    cache_max_bytes: int = Field(
+        default=64 << 20,
+        ge=1 << 16,
+        description="Memory per process for each of the query and response caches; "
+        "an answer over 1/16 of it is not cached",
+    )
+    # What one client may hold (docs/deployment.md): `bri-tracker serve` applies these.
+    max_header_bytes: int = Field(
+        default=32_768, description="Request line and headers larger than this get a 431"
+    )
+    header_timeout_s: float = Field(
+        default=10.0, description="A connection that has not sent its headers by then is closed"
+    )
+    keep_alive_timeout_s: int = Field(
+        default=5, description="An idle keep-alive connection is closed after this many seconds"
+    )
+    max_connections: int = Field(
+        default=512, description="Open connections per process; more get a 503 at once"
+    )
+    export_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="Downloads (CSV, GeoJSON, zip) in progress at once per process; more get 503",
     )
 
 

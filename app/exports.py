@@ -32,16 +32,18 @@ from app.metrics.queries import metric_conditions
 from app.projects.catalogue import matching_projects_query
 from app.projects.filter import ProjectFilter
 from app.queries.claim_list import ClaimFilter, all_claims
+from app.spreadsheet import neutralise
 from app.statements.filter import StatementFilter
 from app.statements.model import StatementOut
 from app.statements.queries import STATEMENT_ORDER, statement_conditions, statements_by_slug
 
 PACKAGE_NAME = "green-bri-tracker"
-# The repository's licence (pyproject.toml); quoted statements remain their publishers' text.
+# The data's licence (README.md: code MIT, data CC BY 4.0); quoted statements remain their
+# publishers' text under the sources' own terms.
 LICENSE = {
-    "name": "MIT",
-    "path": "https://opensource.org/licenses/MIT",
-    "title": "MIT License",
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International",
 }
 
 # Loader table -> database table, in the loader's order of application.
@@ -95,6 +97,8 @@ def cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, str):
+        return neutralise(value)  # no formula reaches a spreadsheet (app/spreadsheet.py)
     return str(value)
 
 

@@ -41,6 +41,8 @@ class FilterModel(BaseModel):
             return data
         clean: dict[str, Any] = {}
         for key, value in data.items():
+            if key == "q" and isinstance(value, str):
+                value = collapse_whitespace(value)  # the search reads words
             if key in cls.model_fields:
                 value = _without_empties(value)
                 if value is None:
@@ -79,6 +81,11 @@ def _accepts_empty(schema: dict[str, Any]) -> bool:
     if "anyOf" in schema:
         return any(_accepts_empty(choice) for choice in schema["anyOf"])
     return schema.get("type") == "string" and not {"minLength", "pattern", "enum"} & set(schema)
+
+
+def collapse_whitespace(text: str) -> str:
+    """`q` as the search reads it, words apart: one text, one cache entry."""
+    return " ".join(text.split())
 
 
 def _without_empties(value: Any) -> Any:

@@ -7,8 +7,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.config import Settings, get_settings
 from app.db import build_engine, check_database
+from app.queries.cache import limit_memory
 from app.seeding import prepare_database
-from app.web.security import HeadAsGetMiddleware, SecurityHeadersMiddleware
+from app.web.security import (
+    AcceptEncodingMiddleware,
+    ExportLimitMiddleware,
+    HeadAsGetMiddleware,
+    SecurityHeadersMiddleware,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = build_engine(settings, create_dir=False)
+    limit_memory(app.state.engine, settings.cache_max_bytes)
     check_database(app.state.engine)
     from app.api import claims as claim_api
     from app.api import organizations as organizations_api
@@ -53,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
+    app.add_middleware(AcceptEncodingMiddleware)
+    app.add_middleware(ExportLimitMiddleware, limit=settings.export_concurrency)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     return app

@@ -14,18 +14,22 @@ import gzip
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from operator import itemgetter
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Request
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.responses import Response
 
+from app.filtering import collapse_whitespace
 from app.http.etag import etag_of, not_modified
 from app.http.negotiation import wants_fragment
 from app.queries.cache import MISSING, VersionedCache
 
 F = TypeVar("F", bound=Callable[..., Response])
-# Pages are at most ~100 KB (~15 KB gzipped), API pages less: tens of MB per worker at most.
+# Bounded in bytes too (BRI_CACHE_MAX_BYTES); an answer over a sixteenth of that is not kept.
 _responses = VersionedCache(max_entries=512)
 # Headers a route sets that belong to the answer and are replayed from the cache.
 KEPT_HEADERS = ("etag", "cache-control", "vary", "content-disposition")
@@ -85,7 +89,7 @@ def cached_response(route: F) -> F:
 
     @wraps(route)
     def wrapper(request: Request, session: Session, *args: Any, **kwargs: Any) -> Response:
-        key = (request.url.path, request.url.query, wants_fragment(request))
+        key = (request.url.path, normalised_query(request), wants_fragment(request))
         hit = _responses.get(session, key)
         if hit is not MISSING:
             return hit.response(request)  # type: ignore[no-any-return]
@@ -100,6 +104,22 @@ def cached_response(route: F) -> F:
         return entry.response(request)
 
     return wrapper  # type: ignore[return-value]
+
+
+def normalised_query(request: Request) -> str:
+    """The query string as the filters read it, so spellings of one filter share one entry:
+    parameters in name order (values of one name keep their order, as the last of a repeated
+    single value wins), empty values dropped, `q`'s whitespace collapsed (app/filtering.py)."""
+    pairs = [
+        (name, collapse_whitespace(value) if name == "q" else value)
+        for name, value in request.query_params.multi_items()
+    ]
+    return urlencode(sorted(((n, v) for n, v in pairs if v), key=itemgetter(0)))
+
+
+def usage(engine: Engine) -> tuple[int, int]:
+    """(entries, bytes) the response cache holds for `engine`."""
+    return _responses.usage(engine)
 
 
 def clear() -> None:

@@ -9,6 +9,11 @@ API_PREFIX = "/api/"
 DOWNLOAD_SUFFIXES = (".csv", ".geojson", ".json", ".zip")
 
 
+# Every request header `wants_fragment` reads: a shared cache must not answer a boosted or
+# history-restore request (a full page) with a stored fragment, nor the other way round.
+PAGE_VARY = "HX-Request, HX-Boosted, HX-History-Restore-Request"
+
+
 def wants_fragment(request: Request) -> bool:
     """An htmx request that is neither boosted nor a history restore gets only the block."""
     headers = request.headers

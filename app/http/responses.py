@@ -19,6 +19,7 @@ CORS_HEADERS = {
 }
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,
+    "Allow": "GET, HEAD, OPTIONS",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "If-None-Match, Accept",
     "Access-Control-Max-Age": "86400",

@@ -15,12 +15,70 @@ import yaml
 
 from app.checks.reference_data import is_reference_file, reference_tables
 from app.loader.inputs import CHILD_TABLES, INPUT_MODELS, SLUG_RE, Problem
+from app.spreadsheet import restore
+
+# Limits on what one file may ask of the loader (documented in docs/data-format.md). The
+# largest curated YAML file is under 100 KB; bulk data belongs in CSV, which is streamed.
+MAX_YAML_BYTES = 1 << 20
+MAX_YAML_DEPTH = 32
+# csv's own default: a longer field is reported as a problem rather than raising.
+MAX_CSV_FIELD_CHARS = 131_072
+MAX_NUL_PROBLEMS_PER_FILE = 20
+NUL_MESSAGE = "contains a NUL character (U+0000), which is not allowed in text"
 
 # ---------------------------------------------------------------- reading
 
 
+class RefusedYaml(yaml.MarkedYAMLError):
+    """Valid YAML that a dataset may not use: the problem is listed, nothing is built."""
+
+    def __init__(self, problem: str, mark: yaml.Mark, field: str = "-") -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.field = field
+
+
 class _YamlLoader(yaml.SafeLoader):
-    """Safe YAML that leaves dates as text, so validation reports a bad date by field."""
+    """Safe YAML that leaves dates as text, so validation reports a bad date by field.
+
+    It also refuses what a hand-edited dataset never needs and an attacker would: anchors and
+    aliases (a few hundred bytes of nested aliases expand to gigabytes), explicit tags,
+    nesting deeper than MAX_YAML_DEPTH, duplicate keys (silently, the last would win) and NUL
+    characters (PostgreSQL cannot store them). Each is refused where the parser meets it,
+    before anything is constructed."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _refused("anchors and aliases (& and *) are not accepted", event)
+        if getattr(event, "tag", None) is not None:
+            raise _refused(f"explicit tags are not accepted ({event.tag})", event)  # type: ignore[attr-defined]
+        if isinstance(event, yaml.ScalarEvent) and "\x00" in event.value:
+            raise _refused(NUL_MESSAGE, event)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _refused(f"nested deeper than {MAX_YAML_DEPTH} levels", event)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                name = str(key)[:80]
+                raise RefusedYaml(f"duplicate key {name!r}", key_node.start_mark, field=name)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _refused(problem: str, event: yaml.Event) -> RefusedYaml:
+    return RefusedYaml(problem, event.start_mark)
 
 
 _YamlLoader.yaml_implicit_resolvers = {
@@ -52,14 +110,23 @@ class RawDataset:
         return sum(len(rows) for rows in self.tables.values()) + sum(self.csv_rows.values())
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:
+    """Each data file with the folder it was found in (None for a file named directly)."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(
+            folder = path.resolve()
+            for found in sorted(
                 p for p in path.rglob("*") if p.suffix in (".yaml", ".yml", ".csv") and p.is_file()
-            )
+            ):
+                yield found, folder
         else:
-            yield path
+            yield path, None
+
+
+def _outside(path: Path, folder: Path | None) -> bool:
+    """A file in a loaded folder that resolves elsewhere (a symbolic link out of it): whoever
+    can write the folder must not be able to publish any file the loader can read."""
+    return folder is not None and not path.resolve().is_relative_to(folder)
 
 
 def read_dataset(paths: Iterable[str | Path]) -> RawDataset:
@@ -69,16 +136,28 @@ def read_dataset(paths: Iterable[str | Path]) -> RawDataset:
     row by row while the load validates and writes in chunks. Syntax problems are collected.
     """
     dataset = RawDataset()
-    for path in iter_files(Path(p) for p in paths):
+    for path, folder in iter_files(Path(p) for p in paths):
         name = str(path)
         if not path.exists():
             dataset.problems.append(Problem(name, "-", "-", "no such file or directory"))
+            continue
+        if _outside(path, folder):
+            message = f"resolves outside the folder {folder} (a symbolic link?); not read"
+            dataset.problems.append(Problem(name, "-", "-", message))
             continue
         if is_reference_file(path):  # a published grid-factor dataset, imported by code
             _read_reference(dataset, name, path)
             continue
         if path.suffix == ".csv":
             _read_csv(dataset, name, path)
+            continue
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            message = (
+                f"{size} bytes; a YAML file may have at most {MAX_YAML_BYTES} "
+                "(put bulk data in CSV files)"
+            )
+            dataset.problems.append(Problem(name, "-", "-", message))
             continue
         raw = path.read_bytes()
         dataset.files.append({"path": name, "sha256": hashlib.sha256(raw).hexdigest()})
@@ -106,12 +185,15 @@ def _read_reference(dataset: RawDataset, name: str, path: Path) -> None:
 def _read_csv(dataset: RawDataset, name: str, path: Path) -> None:
     """Hash and count the file in blocks; its rows are read later by `iter_rows`."""
     table = path.stem
-    digest, lines = hashlib.sha256(), 0
+    digest, lines, has_nul = hashlib.sha256(), 0, False
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
             lines += block.count(b"\n")
+            has_nul = has_nul or b"\x00" in block
     dataset.files.append({"path": name, "sha256": digest.hexdigest()})
+    if has_nul:
+        dataset.problems.extend(_nul_problems(name))
     if table not in INPUT_MODELS:
         dataset.problems.append(
             Problem(
@@ -123,12 +205,32 @@ def _read_csv(dataset: RawDataset, name: str, path: Path) -> None:
     dataset.csv_rows[table] += max(0, lines - 1)
 
 
+def _nul_problems(name: str) -> list[Problem]:
+    """Where a CSV file holds NUL characters, by row and column (only files that have one are
+    read for this). SQLite would store them and PostgreSQL refuse them: both are refused."""
+    problems = []
+    with open(name, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        try:
+            for line_no, cells in enumerate(reader, start=2):
+                for column, cell in zip(header, cells, strict=False):
+                    if "\x00" in cell:
+                        problems.append(Problem(name, f"row {line_no}", column, NUL_MESSAGE))
+                if len(problems) >= MAX_NUL_PROBLEMS_PER_FILE:
+                    break
+        except csv.Error:
+            pass  # reported with its row when the rows are read
+    return problems or [Problem(name, "-", "-", NUL_MESSAGE)]
+
+
 def iter_rows(dataset: RawDataset, table: str) -> Iterator[RawRow]:
     """Rows of `table`: those read from YAML, then each CSV file's, streamed."""
     yield from dataset.tables.get(table, [])
     for name in dataset.csv_files.get(table, []):
         try:
-            with open(name, encoding="utf-8", newline="") as handle:
+            # utf-8-sig: spreadsheet programs start a UTF-8 CSV with a byte-order mark.
+            with open(name, encoding="utf-8-sig", newline="") as handle:
                 yield from _csv_rows(dataset, name, handle)
         except UnicodeDecodeError as exc:
             dataset.problems.append(Problem(name, "-", "-", f"not UTF-8: {exc}"))
@@ -137,28 +239,46 @@ def iter_rows(dataset: RawDataset, table: str) -> Iterator[RawRow]:
 def _csv_rows(dataset: RawDataset, name: str, handle: Iterable[str]) -> Iterator[RawRow]:
     """Rows as csv.DictReader gives them (blank lines skipped, short rows padded with None,
     empty cells None), from the plain csv.reader: a bulk load reads a million of them."""
+    # The limit is process-wide and other libraries raise it (frictionless does): set ours.
+    csv.field_size_limit(MAX_CSV_FIELD_CHARS)
     reader = csv.reader(handle)
-    header = next(reader, None)
-    if header is None:
-        return
-    width = len(header)
     line_no = 1
-    for cells in reader:
-        if not cells:
-            continue
-        line_no += 1
-        if len(cells) > width:
-            dataset.problems.append(Problem(name, f"row {line_no}", "-", "more cells than columns"))
-            continue
-        data = {k: v or None for k, v in zip(header, cells, strict=False)}
-        for k in header[len(cells) :]:
-            data[k] = None
-        yield RawRow(name, f"row {line_no}", data)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        width = len(header)
+        for cells in reader:
+            if not cells:
+                continue
+            line_no += 1
+            if len(cells) > width:
+                problem = Problem(name, f"row {line_no}", "-", "more cells than columns")
+                dataset.problems.append(problem)
+                continue
+            if "'" in "".join(cells):  # rarely: one check per row keeps big loads fast
+                cells = [restore(v) for v in cells]  # our own CSV's formula escapes
+            data = {k: v or None for k, v in zip(header, cells, strict=False)}
+            for k in header[len(cells) :]:
+                data[k] = None
+            yield RawRow(name, f"row {line_no}", data)
+    except csv.Error as exc:
+        dataset.problems.append(Problem(name, f"row {line_no + 1}", "-", _csv_error(exc)))
+
+
+def _csv_error(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a field is longer than {MAX_CSV_FIELD_CHARS} characters; the file is not read"
+    return f"unreadable CSV: {exc}"
 
 
 def _read_yaml(dataset: RawDataset, name: str, content: str) -> None:
     try:
         document = yaml.load(content, Loader=_YamlLoader)  # noqa: S506 (safe loader)
+    except RefusedYaml as exc:
+        where = f"line {exc.problem_mark.line + 1}" if exc.problem_mark else "-"
+        dataset.problems.append(Problem(name, where, exc.field, f"refused: {exc.problem}"))
+        return
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "-"
@@ -183,13 +303,19 @@ def _read_yaml(dataset: RawDataset, name: str, content: str) -> None:
             if not isinstance(record, dict):
                 dataset.problems.append(Problem(name, f"{key}[{index}]", "-", "expected a mapping"))
                 continue
-            label = str(record.get("slug", f"{key}[{index}]"))
+            label = _label(record.get("slug"), f"{key}[{index}]")
             if key == "projects":
                 _flatten_project(dataset, name, record)
             elif key == "statements":
                 _flatten_statement(dataset, name, label, dict(record))
             else:
                 dataset.tables[key].append(RawRow(name, label, record))
+
+
+def _label(slug: Any, fallback: str) -> str:
+    """A record's name in problems: its slug when that is a short string (a problem line never
+    prints a value of unchecked type or size), else where it is in the file."""
+    return slug if isinstance(slug, str) and len(slug) <= 200 else fallback
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -200,7 +326,7 @@ def _as_list(value: Any) -> list[Any]:
 
 def _flatten_project(dataset: RawDataset, name: str, record: dict[str, Any]) -> None:
     data = dict(record)
-    slug = str(data.get("slug"))
+    slug = _label(data.get("slug"), "-")
     label = slug
     dataset.complete_projects.add(slug)
     capacity = data.pop("capacity", None)

@@ -114,6 +114,8 @@ def _project_problems(row: ValidRow) -> Iterator[Problem]:
             json.loads(project.geometry_geojson)
         except ValueError:
             yield Problem(row.file, row.record, "location.geojson", "not valid JSON")
+        except RecursionError:  # "[[[[...": a CSV cell may nest tens of thousands deep
+            yield Problem(row.file, row.record, "location.geojson", "nested too deeply")
 
 
 ROW_CHECKS: dict[str, Callable[[ValidRow], Iterator[Problem]]] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from app.models import DatasetState
+from app.sizing import approximate_bytes
 
 F = TypeVar("F", bound=Callable[..., Any])
 Ignored = tuple[str, ...]
@@ -45,23 +47,44 @@ def _scope(session: Session) -> tuple[Engine, int]:
     return engine, current_version(session)
 
 
+# Memory per cache, process and database unless create_app sets it (BRI_CACHE_MAX_BYTES).
+DEFAULT_MAX_BYTES = 64 << 20
+# An answer bigger than this share of a cache is not cached at all: one 100,000-slug list would
+# otherwise push out everything else, and an attacker varying the URL could keep doing so.
+LARGEST_SHARE = 16
+_budgets: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
+
+
+def limit_memory(engine: Engine, max_bytes: int) -> None:
+    """Every cache's bytes for `engine` (create_app passes its settings' bound)."""
+    _budgets[engine] = max_bytes
+
+
+@dataclass
+class _Store:
+    """One engine's entries at one dataset version: key -> (value, bytes)."""
+
+    version: int
+    entries: OrderedDict[Any, tuple[Any, int]] = field(default_factory=OrderedDict)
+    bytes: int = 0
+
+
 class VersionedCache:
-    """A bounded LRU per engine, emptied when that engine's dataset version changes."""
+    """An LRU per engine, bounded in entries and in bytes, emptied when that engine's dataset
+    version changes. Sizes are measured with `approximate_bytes` outside the lock."""
 
     def __init__(self, max_entries: int):
         self.max_entries = max_entries
         self._lock = threading.Lock()
-        self._stores: WeakKeyDictionary[Engine, tuple[int, OrderedDict[Any, Any]]] = (
-            WeakKeyDictionary()
-        )
+        self._stores: WeakKeyDictionary[Engine, _Store] = WeakKeyDictionary()
 
-    def _store(self, engine: Engine, version: int) -> OrderedDict[Any, Any]:
+    def _store(self, engine: Engine, version: int) -> _Store:
         """The store of one engine at one version; call with the lock held (no I/O here)."""
         found = self._stores.get(engine)
-        if found is None or found[0] != version:
-            found = (version, OrderedDict())
+        if found is None or found.version != version:
+            found = _Store(version)
             self._stores[engine] = found
-        return found[1]
+        return found
 
     def get(self, session: Session, key: Any) -> Any:
         # The version read may check a connection out of the pool: do it before taking the
@@ -70,18 +93,37 @@ class VersionedCache:
         engine, version = _scope(session)
         with self._lock:
             store = self._store(engine, version)
-            value = store.get(key, MISSING)
-            if value is not MISSING:
-                store.move_to_end(key)
-            return value
+            found = store.entries.get(key)
+            if found is None:
+                return MISSING
+            store.entries.move_to_end(key)
+            return found[0]
 
-    def put(self, session: Session, key: Any, value: Any) -> None:
+    def put(self, session: Session, key: Any, value: Any) -> bool:
+        """Keep `value` unless it is too big to cache; False when it was not kept."""
         engine, version = _scope(session)
+        budget = _budgets.get(engine, DEFAULT_MAX_BYTES)
+        largest = budget // LARGEST_SHARE
+        size = approximate_bytes((key, value), largest)
+        if size > largest:
+            return False
         with self._lock:
             store = self._store(engine, version)
-            store[key] = value
-            while len(store) > self.max_entries:
-                store.popitem(last=False)
+            replaced = store.entries.pop(key, None)
+            if replaced is not None:
+                store.bytes -= replaced[1]
+            store.entries[key] = (value, size)
+            store.bytes += size
+            while len(store.entries) > self.max_entries or store.bytes > budget:
+                _key, (_value, evicted) = store.entries.popitem(last=False)
+                store.bytes -= evicted
+        return True
+
+    def usage(self, engine: Engine) -> tuple[int, int]:
+        """(entries, bytes) held for `engine` now."""
+        with self._lock:
+            store = self._stores.get(engine)
+            return (len(store.entries), store.bytes) if store else (0, 0)
 
     def clear(self) -> None:
         with self._lock:
@@ -120,6 +162,11 @@ def _without(value: Any, ignore: Ignored) -> Any:
         return value
     fields = type(value).model_fields
     return value.model_copy(update={f: fields[f].default for f in ignore if f in fields})
+
+
+def usage(engine: Engine) -> tuple[int, int]:
+    """(entries, bytes) the query cache holds for `engine`."""
+    return _queries.usage(engine)
 
 
 def clear() -> None:

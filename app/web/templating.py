@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.http.etag import etag_of, not_modified
-from app.http.negotiation import wants_fragment
+from app.http.negotiation import PAGE_VARY, wants_fragment
 from app.web import filters
 from app.web.static import static_url
 
@@ -27,13 +27,13 @@ def render(
     block: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    """Render `template`, or just its `block` for an htmx request; always Vary on HX-Request."""
+    """Render `template`, or just its `block` for an htmx request; Vary on the htmx headers."""
     fragment = block if block and wants_fragment(request) else None
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, block_name=fragment
     )
     # The compression middleware adds Accept-Encoding to Vary itself.
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = PAGE_VARY
     return with_etag(request, response) if status_code == 200 else response
 
 

@@ -152,7 +152,7 @@ def test_data_package_carries_financing_and_aiddata_licence(
         expected = {t: sorted(map(tuple, conn.execute(select(t)))) for t in (F, X)}
     source.dispose()
     package = json.loads((tmp_path / "package" / "datapackage.json").read_text(encoding="utf-8"))
-    assert [x["name"] for x in package["licenses"]] == ["MIT", "ODC-By-1.0"]
+    assert [x["name"] for x in package["licenses"]] == ["CC-BY-4.0", "ODC-By-1.0"]
     header = (tmp_path / "package" / "financing.csv").read_text(encoding="utf-8").split("\n")[0]
     assert {"slug", "project", "lender", "amount_usd_2021", "aiddata_id", "source"} <= set(
         header.split(",")

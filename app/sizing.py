@@ -1,0 +1,59 @@
+"""How much memory a cached value holds, roughly: enough to bound a cache in bytes.
+
+`sys.getsizeof` counts one object; a cached answer is a tree of them (a page of rows, a list of
+slugs, a pydantic model, a body and its gzipped copy). The walk adds up every object it reaches
+once and stops as soon as the total passes `limit`, so finding out that a value is too big to
+cache costs no more than walking `limit` bytes of it."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+from typing import Any
+
+from pydantic import BaseModel
+
+_LEAVES = (str, bytes, bytearray, memoryview, int, float, bool, complex, type(None))
+# Shared by every answer, not part of any: never counted or walked into.
+_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+
+
+def approximate_bytes(value: Any, limit: int) -> int:
+    """The bytes `value` and everything it holds take; some number over `limit` once it
+    passes it (the walk stops there)."""
+    total = 0
+    seen: set[int] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen or isinstance(item, _SHARED):
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if total > limit:
+            break
+        if isinstance(item, _LEAVES):
+            continue
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            pending.extend(item)
+        else:
+            pending.extend(_attributes(item))
+    return total
+
+
+def _attributes(item: Any) -> list[Any]:
+    """What an answer object holds: a pydantic or SQLModel model's fields, a dataclass's fields,
+    our own classes' attributes. Library objects (an ORM instance's state, a session, an
+    engine) are counted but not walked into: they are not the answer, and shared."""
+    if dataclasses.is_dataclass(item):
+        return [getattr(item, f.name) for f in dataclasses.fields(item)]
+    if not isinstance(item, BaseModel) and not type(item).__module__.startswith("app."):
+        return []
+    fields = getattr(item, "__dict__", None)
+    if not isinstance(fields, dict):
+        return []
+    return [value for name, value in fields.items() if not name.startswith("_sa_")]

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=8, description="Pooled connections per process (as many again may overflow)"
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The site's public address, used in citations and in the permalinks of "
+        "downloads (never the Host header a client sends, which cached pages would keep)",
+    )
     report_error_url: str = Field(
         default="mailto:",
         description="Where 'Report an error' sends readers: a mailto: address, or an issue "

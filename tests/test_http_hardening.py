@@ -44,6 +44,20 @@ def test_redirects_never_name_the_host_the_client_sent(server: str, path: str) -
     assert "evil.example" not in location
 
 
+@pytest.mark.parametrize(
+    "path", ["/projects/karot-hydropower", "/claims/karot-hydropower/co2-qin-guobin-2022"]
+)
+def test_a_made_up_host_never_reaches_citations_or_downloads(server: str, path: str) -> None:
+    # The first request fills the page cache: a made-up Host must not end up in what other
+    # readers are served from it (the citation's URL, the CSV's permalinks).
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    for url in (path, "/claims.csv?verdict=above_range"):
+        first = httpx.get(f"{server}{url}", headers=hostile)
+        assert first.status_code == 200 and "evil.example" not in first.text, url
+        again = httpx.get(f"{server}{url}")
+        assert "evil.example" not in again.text and "http://127.0.0.1:8000/" in again.text, url
+
+
 # ---------------------------------------------------------------- finding 8
 
 HTMX_VARIANTS = {

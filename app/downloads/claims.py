@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/claims.csv")
 def claims_csv_download(request: Request, session: SessionDep, filters: ClaimQuery) -> Response:
     """Every claim matching the explorer's filter (all pages), as UTF-8 CSV."""
-    base_url = str(request.base_url).rstrip("/")
+    base_url = request.app.state.settings.public_url.rstrip("/")
     body = claims_csv(session, filters, base_url).encode("utf-8")
     headers = {"Content-Disposition": 'attachment; filename="claims.csv"'}
     return conditional(request, body, "text/csv; charset=utf-8", headers)

@@ -174,7 +174,7 @@ def cite(request: Request, session: SessionDep, *, title: str) -> trust.Citation
         session,
         title=title,
         path=request.url.path,
-        base_url=str(request.base_url),
+        base_url=request.app.state.settings.public_url,
         target=request.app.state.settings.report_error_url,
     )
 

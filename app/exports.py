@@ -86,7 +86,7 @@ def cell(value: Any) -> str:
     Every CSV cell the tracker writes (downloads and the data package) goes through here.
     Text, the commonest cell of a million-row download, is tested for first."""
     if type(value) is str:
-        return value
+        return neutralise(value)  # no formula reaches a spreadsheet (app/spreadsheet.py)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -98,7 +98,7 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, str):
-        return neutralise(value)  # no formula reaches a spreadsheet (app/spreadsheet.py)
+        return neutralise(str(value))
     return str(value)
 
 

@@ -168,6 +168,22 @@ def test_concurrent_downloads_are_bounded(seeded_url: str) -> None:
         app.state.engine.dispose()
 
 
+def test_head_and_abandoned_downloads_give_their_place_back(seeded_url: str) -> None:
+    """A HEAD (which stops before the body) or a client that leaves before the first chunk
+    must not keep a download place: with one place, GET still works after many of them."""
+    settings = Settings(database_url=seeded_url, export_concurrency=1)
+    app = create_app(settings)
+    try:
+        with running(app, **uvicorn_options(settings)) as base_url:
+            for _ in range(5):
+                assert httpx.head(f"{base_url}/metrics.csv").status_code == 200
+                with httpx.stream("GET", f"{base_url}/projects.csv") as response:
+                    assert response.status_code == 200  # closed without reading the body
+            assert "slug" in _wait_for_status(f"{base_url}/projects.csv", 200).text
+    finally:
+        app.state.engine.dispose()
+
+
 def test_head_stops_a_streamed_body_after_the_headers() -> None:
     """HEAD is answered by running GET; for a streamed download it stops at the first chunk
     instead of producing the whole body nobody will read."""

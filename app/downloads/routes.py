@@ -9,13 +9,12 @@ app/http/errors.py as `{"detail": "..."}` with a 4xx status, as in the API.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
@@ -49,35 +48,6 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-# At most this many downloads stream at once per process; each holds a pooled connection and
-# a thread while it streams, so a crawler fetching every CSV link cannot take all of them from
-# the pages. One more gets 503 with Retry-After straight away (it never queues).
-EXPORT_RETRY_AFTER_S = 5
-
-
-def _slots(request: Request) -> threading.BoundedSemaphore:
-    state = request.app.state
-    slots: threading.BoundedSemaphore | None = getattr(state, "export_slots", None)
-    if slots is None:
-        with _slots_lock:
-            slots = getattr(state, "export_slots", None)
-            if slots is None:
-                slots = threading.BoundedSemaphore(state.settings.export_concurrency)
-                state.export_slots = slots
-    return slots
-
-
-_slots_lock = threading.Lock()
-
-
-def _busy() -> Response:
-    return JSONResponse(
-        {"detail": "too many downloads at once; retry shortly"},
-        status_code=503,
-        headers={"Retry-After": str(EXPORT_RETRY_AFTER_S)},
-    )
-
-
 def _etag(request: Request, session: SessionDep) -> str:
     """A download's ETag: its URL and the dataset version (the body is not held to hash)."""
     key = f"{current_version(session)} {request.url.path}?{request.url.query}"
@@ -93,25 +63,20 @@ def _stream(
     filename: str,
 ) -> Response:
     """Check the filter, then stream `write(conn, query)` from a connection of its own that
-    is held only while the body is sent, inside one of the bounded download slots."""
+    is held only while the body is sent. How many downloads run at once is bounded for the
+    whole response, first byte to last, by ExportLimitMiddleware (app/web/security.py)."""
     statement = build(session)  # unknown filter values raise here: a 422, not a broken body
     etag = _etag(request, session)
     headers = {**CORS_HEADERS, "ETag": etag, "Cache-Control": CACHE_CONTROL}
     if client_has(request, etag):
         return Response(status_code=304, headers=headers)
-    slots = _slots(request)
-    if not slots.acquire(blocking=False):
-        return _busy()
     session.close()  # the page's connection goes back to the pool before the long read
     engine: Engine = request.app.state.engine
 
     def chunks() -> Generator[bytes]:
-        try:
-            with engine.connect() as conn:
-                for text in write(conn, statement):
-                    yield text.encode("utf-8")
-        finally:
-            slots.release()
+        with engine.connect() as conn:
+            for text in write(conn, statement):
+                yield text.encode("utf-8")
 
     return StreamingResponse(
         _closing(chunks()), media_type=media_type, headers={**headers, **_attachment(filename)}
@@ -119,8 +84,8 @@ def _stream(
 
 
 async def _closing(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
-    """Send `chunks` from a worker thread; close the generator (its connection and download
-    slot) in a thread too, also when the client goes away mid-download."""
+    """Send `chunks` from a worker thread; close the generator (its connection) in a thread
+    too, also when the client goes away mid-download."""
     try:
         while True:
             chunk = await run_in_threadpool(next, chunks, None)

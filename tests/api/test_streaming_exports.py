@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -107,23 +106,3 @@ def test_a_download_reads_one_query_without_offset_or_count(
     assert response.status_code == 200
     assert not any(" OFFSET " in s for s in seen), seen
     assert not any("COUNT(" in s for s in seen), seen
-
-
-def test_a_download_over_the_bound_gets_503_and_pages_still_answer(
-    client: TestClient, seeded_app: Any
-) -> None:
-    slots = threading.BoundedSemaphore(1)
-    seeded_app.state.export_slots = slots
-    try:
-        assert slots.acquire(blocking=False)  # one download streaming: the bound is reached
-        busy = client.get("/metrics.csv")
-        assert busy.status_code == 503
-        assert busy.headers["retry-after"] == "5"
-        assert client.get("/projects", params={"sector": "transport"}).status_code == 200
-        assert client.get("/api/v1/projects").status_code == 200
-        slots.release()
-        assert client.get("/metrics.csv").status_code == 200
-        assert slots.acquire(blocking=False), "the finished download gave its slot back"
-        slots.release()
-    finally:
-        del seeded_app.state.export_slots

@@ -63,6 +63,13 @@ def _distinct_urls() -> list[str]:
         f"/api/v1/projects?sector={sector}&status={status}"
         for sector, status in product(sectors, statuses)
     ]
+    verdicts = ["above_range", "below_range", "consistent", "not_checkable"]
+    urls += [
+        f"{base}?sector={sector}&verdict={verdict}"
+        for base, sector, verdict in product(["/claims", "/api/v1/claims"], sectors, verdicts)
+    ]
+    urls += [f"/projects?lender=china-exim&sector={sector}" for sector in sectors]
+    urls += ["/organizations", "/organizations/china-exim", "/changes", "/financing.csv"]
     return urls
 
 

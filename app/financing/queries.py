@@ -249,7 +249,8 @@ def require_lenders(session: Session, lenders: tuple[str, ...]) -> None:
 
 def lender_condition(lenders: list[str]) -> Any:
     """Projects a lender financed: a financing record names it, or a curated party row says
-    it is a financier (seed projects list their lenders as parties)."""
+    it is a financier (seed projects list their lenders as parties). The facet summary's
+    lender sets follow the same rule (`app/projects/facets.py`)."""
     from sqlalchemy import and_, exists
 
     by_record = exists().where(and_(F.c.project_slug == P.c.slug, F.c.lender_slug.in_(lenders)))
@@ -261,20 +262,6 @@ def lender_condition(lenders: list[str]) -> Any:
         )
     )
     return or_(by_record, by_party)
-
-
-def lender_pairs() -> Any:
-    """(project, lender) pairs for the lender facet's counts: records and financier parties."""
-    return (
-        select(F.c.project_slug.label("project_slug"), F.c.lender_slug.label("lender_slug"))
-        .where(F.c.lender_slug.is_not(None))
-        .union(
-            select(PP.c.project_slug, PP.c.organization_slug).where(
-                PP.c.role == m.PartyRole.financier.value
-            )
-        )
-        .subquery("lender_pairs")
-    )
 
 
 FINANCING_CSV_COLUMNS = (

@@ -256,7 +256,6 @@ PROJECT_COLUMNS = (
     *PROJECT_WRITTEN,
     *("technology_slug", "sector_slug", "location_source_slug", "search_text"),
     "claimed_tco2_per_year",
-    "facet_profile_id",
 )
 
 
@@ -267,7 +266,6 @@ def _project_builder(parent_of: dict[str, str | None]) -> Callable[[Any], tuple[
             *_project_values(p),
             *(p.technology, sector, p.location_source, _search_text(p)),
             None,  # claimed_tco2_per_year: set from the claims after the load
-            None,  # facet_profile_id: set by rebuild_catalogue_summaries after the load
         )
 
     return build

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, or_, select
 from sqlmodel import Session
 
-from app.financing.queries import lender_condition, lender_names, lender_pairs, require_lenders
+from app.financing.queries import lender_condition, lender_names, require_lenders
 from app.listing import FacetValue, Page
 from app.models import ClaimCheck
 from app.places.model import Country
@@ -38,7 +38,6 @@ P = Project.__table__  # type: ignore[attr-defined]
 PC = ProjectCountry.__table__  # type: ignore[attr-defined]
 C = Country.__table__  # type: ignore[attr-defined]
 CC = ClaimCheck.__table__  # type: ignore[attr-defined]
-LP = lender_pairs()  # (project, lender) pairs behind the lender facet (app/financing)
 # Aliases for the filters' EXISTS subqueries: the facet queries join PC and C in the outer
 # query, and unaliased subqueries would correlate to those joins and lose their FROM.
 PCF = PC.alias("pc_filter")
@@ -195,8 +194,6 @@ def count_projects(session: Session, *, filters: ProjectFilter) -> int:
 def facet_counts(session: Session, *, filters: ProjectFilter) -> dict[str, Any]:
     """Counts per facet value (each facet follows every filter except its own), the total, and
     the projects with an annual claim; summed from `facet_profile` (app/projects/facets.py)."""
-    if filters.lender:
-        return _counts_from_rows(session, filters)
     vocab = vocabulary(session)
     index = facets.facet_index(session)
     weights = None
@@ -204,7 +201,6 @@ def facet_counts(session: Session, *, filters: ProjectFilter) -> dict[str, Any]:
         weights = _text_matches(session, q=_text_key(filters)).weights(index)
     counts = facets.summary_counts(index, _facet_query(filters, vocab), weights)
     counts["sector"] = facets.sector_totals(counts["technology"], vocab["sectors"])
-    counts["lender"] = _lender_counts(session, filters)
     return counts
 
 
@@ -229,6 +225,7 @@ def _facet_query(filters: ProjectFilter, vocab: dict[str, Any]) -> facets.FacetQ
         statuses={s.value for s in filters.status} if filters.status else None,
         kinds={k.value for k in filters.kind} if filters.kind else None,
         verdicts={v.value for v in filters.verdict} if filters.verdict else None,
+        lenders=set(filters.lender) if filters.lender else None,
     )
 
 
@@ -240,65 +237,6 @@ def _facet(**fields: Any) -> FacetValue:
     # Built from the summary and the vocabulary (values already of the right types): skip
     # validation, ~150 values per catalogue page.
     return FacetValue.model_construct(**fields)
-
-
-def _counts_from_rows(session: Session, filters: ProjectFilter) -> dict[str, Any]:
-    """Counts by group-bys over the matching rows: the summary does not hold lenders yet
-    (issue 14's facet), so a filter that names a lender is counted this way."""
-    vocab = vocabulary(session)
-    conn = session.connection()
-
-    def grouped(column: Any, facet: str, *joins: tuple[Any, Any]) -> dict[str, int]:
-        source: Any = P
-        for table, on in joins:
-            source = source.join(table, on)
-        count = func.count(func.distinct(P.c.slug)) if joins else func.count()
-        statement: Select[Any] = (
-            select(column, count)
-            .select_from(source)
-            .where(*_conditions(filters, vocab, skip=facet))
-            .group_by(column)
-        )
-        return {str(value): int(n) for value, n in conn.execute(statement) if value is not None}
-
-    country_join = (PC, PC.c.project_slug == P.c.slug)
-    region_join = (C, C.c.iso3 == PC.c.country_iso3)
-    technology = grouped(P.c.technology_slug, "sector")
-    sector_totals: dict[str, int] = defaultdict(int)
-    for slug, n in technology.items():
-        parent = vocab["sectors"].get(slug, ("", None))[1]
-        if parent:
-            sector_totals[parent] += n
-    matching = _conditions(filters, vocab)
-    total_statement = select(func.count()).select_from(P).where(*matching)
-    claimed = P.c.claimed_tco2_per_year.is_not(None)
-    claimed_statement = select(func.count()).select_from(P).where(*matching, claimed)
-    return {
-        "__total__": int(conn.execute(total_statement).scalar() or 0),
-        "__claimed__": int(conn.execute(claimed_statement).scalar() or 0),
-        "technology": technology,
-        "sector": dict(sector_totals),
-        "country": grouped(PC.c.country_iso3, "country", country_join),
-        "region": grouped(C.c.region, "region", country_join, region_join),
-        "subregion": grouped(C.c.subregion, "region", country_join, region_join),
-        "status": grouped(P.c.status, "status"),
-        "kind": grouped(P.c.kind, "kind"),
-        "verdict": grouped(CC.c.verdict, "verdict", (CC, CC.c.project_slug == P.c.slug)),
-        "lender": grouped(LP.c.lender_slug, "lender", (LP, LP.c.project_slug == P.c.slug)),
-    }
-
-
-def _lender_counts(session: Session, filters: ProjectFilter) -> dict[str, int]:
-    """Projects per lender among those the other filters match (rows: not in the summary)."""
-    count = func.count(func.distinct(P.c.slug))
-    statement = (
-        select(LP.c.lender_slug, count)
-        .select_from(P.join(LP, LP.c.project_slug == P.c.slug))
-        .where(*_row_conditions(session, filters, None))
-        .group_by(LP.c.lender_slug)
-    )
-    rows = session.connection().execute(statement)
-    return {str(value): int(n) for value, n in rows if value is not None}
 
 
 def _facet_values(
@@ -409,7 +347,7 @@ def _row_conditions(
     query = _facet_query(filters, vocab)
     conditions: list[ColumnElement[bool]] = []
     text = bool(filters.q and filters.q.strip())
-    if text and not filters.lender:
+    if text:
         exact = _text_rowids(session, filters, query)
         if exact is not None:
             return [exact]
@@ -423,8 +361,6 @@ def _row_conditions(
         conditions.append(_profile_condition(ids, excluded, indexed=not (walk or text)))
     if text:
         conditions += text_conditions(filters.q, _dialect(session))
-    if filters.lender:
-        conditions.append(lender_condition(list(filters.lender)))
     return conditions
 
 
@@ -449,13 +385,22 @@ def _text_rowids(
 
 
 def _profile_condition(ids: list[int], excluded: bool, *, indexed: bool) -> ColumnElement[bool]:
-    """`facet_profile_id [NOT] IN (ids)`; ids are integers from the summary, inlined (a bound
-    parameter each would cost more than the query). `+ 0` keeps the planner off the index."""
-    column = "project.facet_profile_id" if indexed else "(project.facet_profile_id + 0)"
+    """The projects whose facet profile is [not] one of `ids` (integers from the summary,
+    inlined: a bound parameter each would cost more than the query). `indexed`: the profile
+    index drives the read (a few matches); otherwise each row read in the sort's order looks
+    its profile up (one seek in `project_facet_profile`, keyed by slug)."""
     if not ids:
         return literal_column("1 = 1") if excluded else literal_column("1 = 0")
     listed = ", ".join(str(int(i)) for i in ids)
-    return literal_column(f"{column} {'NOT IN' if excluded else 'IN'} ({listed})")
+    if indexed and not excluded:
+        return literal_column(
+            "project.slug IN (SELECT project_slug FROM project_facet_profile "
+            f"WHERE facet_profile_id IN ({listed}))"
+        )
+    profile = (
+        "(SELECT facet_profile_id FROM project_facet_profile WHERE project_slug = project.slug)"
+    )
+    return literal_column(f"{profile} {'NOT IN' if excluded else 'IN'} ({listed})")
 
 
 def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]:

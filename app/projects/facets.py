@@ -2,14 +2,14 @@
 
 `facet_profile` (kept by the loader, `rebuild_catalogue_summaries`) holds one row per distinct
 combination of a project's facet values — technology, status, kind, its set of countries, its
-set of claim-check verdicts, whether it has an annual CO2 claim — with the number of projects
-that share it. Every project points at its row (`project.facet_profile_id`).
+set of claim-check verdicts, its set of lenders, whether it has an annual CO2 claim — with the
+number of projects that share it. `project_facet_profile` points every project at its row.
 
 A process reads the table once per dataset version into numpy arrays (`FacetIndex`). A filter
 then becomes one boolean mask per facet over the profiles, and a facet's counts are a weighted
 `bincount` of the profiles that pass every *other* facet's mask: a sum over at most a few tens
 of thousands of profiles, whatever the number of projects. Multi-valued facets (countries,
-regions, verdicts) are held as (profile, value) pairs, so a project in two countries counts
+regions, verdicts, lenders) are held as (profile, value) pairs, so a project in two countries counts
 once in the total and once in each country, as the row queries counted it.
 
 Only a text query (`q`) needs the projects themselves: the matching projects (found once per
@@ -34,6 +34,7 @@ from app.queries.cache import cached, current_version
 
 P = m.Project.__table__  # type: ignore[attr-defined]
 FP = m.FacetProfile.__table__  # type: ignore[attr-defined]
+PFP = m.ProjectFacetProfile.__table__  # type: ignore[attr-defined]
 
 Mask = np.ndarray[Any, np.dtype[np.bool_]]
 Ints = np.ndarray[Any, np.dtype[np.int64]]
@@ -42,21 +43,31 @@ Ints = np.ndarray[Any, np.dtype[np.int64]]
 
 # One row per project with its facet values; sets are sorted and space-joined so that equal
 # sets compare equal as text. The aggregates differ by dialect; the rest is shared SQL.
+# A project's lenders are those `app/financing/queries.py:lender_condition` filters on: the
+# lender of a financing record, or a party with the financier role.
+_LENDERS = (
+    "SELECT lender_slug AS lender FROM financing "
+    "WHERE project_slug = p.slug AND lender_slug IS NOT NULL "
+    "UNION SELECT organization_slug FROM project_party "
+    "WHERE project_slug = p.slug AND role = 'financier'"
+)
 _SETS = {
     "sqlite": (
         "coalesce((SELECT group_concat(country_iso3, ' ') FROM (SELECT country_iso3 "
         "FROM project_country WHERE project_slug = p.slug ORDER BY country_iso3)), '')",
         "coalesce((SELECT group_concat(verdict, ' ') FROM (SELECT DISTINCT verdict "
         "FROM claim_check WHERE project_slug = p.slug ORDER BY verdict)), '')",
+        f"coalesce((SELECT group_concat(lender, ' ') FROM ({_LENDERS} ORDER BY 1)), '')",
     ),
     "postgresql": (
         "coalesce((SELECT string_agg(country_iso3, ' ' ORDER BY country_iso3) "
         "FROM project_country WHERE project_slug = p.slug), '')",
         "coalesce((SELECT string_agg(DISTINCT verdict::text, ' ' ORDER BY verdict::text) "
         "FROM claim_check WHERE project_slug = p.slug), '')",
+        f"coalesce((SELECT string_agg(lender, ' ' ORDER BY lender) FROM ({_LENDERS}) AS l), '')",
     ),
 }
-_KEY = "technology_slug, status, kind, countries, verdicts, claimed"
+_KEY = "technology_slug, status, kind, countries, verdicts, lenders, claimed"
 _SAME_PROFILE = " AND ".join(f"f.{c} = t.{c}" for c in _KEY.split(", "))
 
 
@@ -66,29 +77,53 @@ def rebuild_facet_profiles(conn: Connection) -> None:
     Set-based SQL, a few seconds at a million projects; run inside the load's transaction
     after the claim checks. Profile ids follow the profiles' sort order, so reloading the
     same data leaves every project's id as it was (only changed rows are written)."""
-    countries, verdicts = _SETS[conn.dialect.name]
-    conn.exec_driver_sql("DROP TABLE IF EXISTS facet_profile_of_project")
-    conn.exec_driver_sql(
-        "CREATE TEMPORARY TABLE facet_profile_of_project AS "
-        "SELECT p.slug AS slug, p.technology_slug AS technology_slug, "
-        "coalesce(p.status, '') AS status, p.kind AS kind, "
-        f"{countries} AS countries, {verdicts} AS verdicts, "
-        "p.claimed_tco2_per_year IS NOT NULL AS claimed FROM project AS p"
-    )
-    conn.exec_driver_sql("CREATE INDEX facet_profile_of_slug ON facet_profile_of_project (slug)")
+    _profile_of_each_project(conn)
     conn.execute(FP.delete())
     conn.exec_driver_sql(
         f"INSERT INTO facet_profile (id, {_KEY}, projects) "
         f"SELECT row_number() OVER (ORDER BY {_KEY}), {_KEY}, count(*) "
         f"FROM facet_profile_of_project GROUP BY {_KEY}"
     )
-    conn.exec_driver_sql(
-        "UPDATE project SET facet_profile_id = f.id "
-        f"FROM facet_profile_of_project AS t JOIN facet_profile AS f ON {_SAME_PROFILE} "
-        "WHERE t.slug = project.slug "
-        "AND (project.facet_profile_id IS NULL OR project.facet_profile_id <> f.id)"
-    )
+    _point_projects(conn)
     conn.exec_driver_sql("DROP TABLE facet_profile_of_project")
+
+
+def _profile_of_each_project(conn: Connection) -> None:
+    """A temporary table of every project's facet values (its profile's key)."""
+    countries, verdicts, lenders = _SETS[conn.dialect.name]
+    conn.exec_driver_sql("DROP TABLE IF EXISTS facet_profile_of_project")
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE facet_profile_of_project AS "
+        "SELECT p.slug AS slug, p.technology_slug AS technology_slug, "
+        "coalesce(p.status, '') AS status, p.kind AS kind, "
+        f"{countries} AS countries, {verdicts} AS verdicts, {lenders} AS lenders, "
+        "p.claimed_tco2_per_year IS NOT NULL AS claimed FROM project AS p"
+    )
+
+
+def _point_projects(conn: Connection) -> None:
+    """Write `project_facet_profile` (project -> profile id): only the pairs that changed are
+    deleted and inserted, into a narrow table of its own. Updating `project` rows instead
+    rewrote every row and each of its indexes on PostgreSQL (the trigram index too)."""
+    conn.exec_driver_sql("DROP TABLE IF EXISTS facet_profile_pairs")
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE facet_profile_pairs AS "
+        "SELECT t.slug AS project_slug, f.id AS facet_profile_id "
+        f"FROM facet_profile_of_project AS t JOIN facet_profile AS f ON {_SAME_PROFILE}"
+    )
+    conn.exec_driver_sql("CREATE INDEX facet_pairs_of ON facet_profile_pairs (project_slug)")
+    conn.exec_driver_sql(
+        "DELETE FROM project_facet_profile WHERE NOT EXISTS (SELECT 1 FROM facet_profile_pairs "
+        "AS n WHERE n.project_slug = project_facet_profile.project_slug "
+        "AND n.facet_profile_id = project_facet_profile.facet_profile_id)"
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO project_facet_profile (project_slug, facet_profile_id) "
+        "SELECT project_slug, facet_profile_id FROM facet_profile_pairs AS n WHERE NOT EXISTS "
+        "(SELECT 1 FROM project_facet_profile AS o WHERE o.project_slug = n.project_slug) "
+        "ORDER BY project_slug"
+    )
+    conn.exec_driver_sql("DROP TABLE facet_profile_pairs")
 
 
 def rebuild_catalogue_summaries(conn: Connection) -> None:
@@ -194,6 +229,7 @@ def _facet_index(session: Session) -> FacetIndex:
         index.columns[name] = _Column(*_encode([str(r[column]) for r in rows]))
     index.pairs["country"] = _pairs(country_sets)
     index.pairs["verdict"] = _pairs([r["verdicts"].split() for r in rows])
+    index.pairs["lender"] = _pairs([r["lenders"].split() for r in rows])
     for level, position in (("region", 0), ("subregion", 1)):
         index.pairs[level] = _pairs(
             [
@@ -220,7 +256,12 @@ def text_matches(session: Session, index: FacetIndex, conditions: list[Any]) -> 
     """Run a text query once (through the text index) and place its matches on the profiles."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     key: Any = literal_column("project.rowid") if sqlite else literal_column("0")
-    found = session.connection().execute(select(P.c.facet_profile_id, key).where(*conditions)).all()
+    statement = (
+        select(PFP.c.facet_profile_id, key)
+        .select_from(P.outerjoin(PFP, PFP.c.project_slug == P.c.slug))
+        .where(*conditions)
+    )
+    found = session.connection().execute(statement).all()
     ids = np.array([i if i is not None else -1 for i, _r in found], dtype=np.int64)
     positions = np.searchsorted(index.ids, ids)
     known = (positions < index.size) & (index.ids[np.minimum(positions, index.size - 1)] == ids)
@@ -238,6 +279,7 @@ class FacetQuery:
     statuses: set[str] | None = None
     kinds: set[str] | None = None
     verdicts: set[str] | None = None
+    lenders: set[str] | None = None
 
 
 def _masks(index: FacetIndex, query: FacetQuery) -> dict[str, Mask]:
@@ -256,6 +298,8 @@ def _masks(index: FacetIndex, query: FacetQuery) -> dict[str, Mask]:
         masks["kind"] = index.columns["kind"].mask(query.kinds)
     if query.verdicts is not None:
         masks["verdict"] = index.pairs["verdict"].mask(index.size, query.verdicts)
+    if query.lenders is not None:
+        masks["lender"] = index.pairs["lender"].mask(index.size, query.lenders)
     return masks
 
 
@@ -288,6 +332,7 @@ def summary_counts(
         "status": index.columns["status"].counts(_passing(weights, masks, "status")),
         "kind": index.columns["kind"].counts(_passing(weights, masks, "kind")),
         "verdict": index.pairs["verdict"].counts(_passing(weights, masks, "verdict")),
+        "lender": index.pairs["lender"].counts(_passing(weights, masks, "lender")),
     }
 
 

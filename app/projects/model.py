@@ -125,8 +125,6 @@ class Project(SQLModel, ProjectFields, Place, table=True):
     # Largest annual CO2 claim in tonnes, set by the loader; the catalogue sorts on it.
     claimed_tco2_per_year: float | None = Field(default=None, index=True)
     search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
-    # The project's row in facet_profile (set by the loader): text-search facets sum by it.
-    facet_profile_id: int | None = Field(default=None, index=True)
 
 
 class FacetProfile(SQLModel, table=True):
@@ -144,7 +142,27 @@ class FacetProfile(SQLModel, table=True):
     countries: str = Field(description="ISO3 codes, sorted, space-separated")
     verdicts: str = Field(description="Distinct claim-check verdicts, sorted, space-separated")
     claimed: bool = Field(description="Has an annual CO2 claim in tonnes")
+    lenders: str = Field(
+        default="",
+        sa_column_kwargs={"server_default": ""},
+        description="Lenders (of financing records, financier parties), sorted, space-separated",
+    )
     projects: int
+
+
+class ProjectFacetProfile(SQLModel, table=True):
+    """Each project's row in facet_profile (kept by the loader): rows are found by profile id.
+
+    A table of its own, not a column of `project`: the loader fills it after the projects are
+    written, and updating every project row instead rewrote each row and all of its indexes on
+    PostgreSQL (the trigram index included). No foreign key: rebuilt whole by every load.
+    WITHOUT ROWID on SQLite: one B-tree keyed by slug, so the per-row lookup is one seek."""
+
+    __tablename__ = "project_facet_profile"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    project_slug: str = Field(primary_key=True)
+    facet_profile_id: int = Field(index=True)
 
 
 class ProjectIn(ProjectFields, Place, InputModel):

@@ -7,7 +7,8 @@ Create Date: 2026-11-30 11:15:00
 `facet_profile` holds project counts per combination of facet values, from which any filter's
 facet counts are a small sum; `project.facet_profile_id` points each project at its row. The
 text index serves `q`: an FTS5 trigram table on SQLite, a pg_trgm GIN index on PostgreSQL.
-Both are filled here from the data already loaded, and kept by every later load.
+The text index is filled here from the data already loaded; the profiles by e11a5b7c2d90.
+Both are kept by every later load.
 """
 
 from collections.abc import Sequence
@@ -22,7 +23,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from app.projects.facets import rebuild_facet_profiles
     from app.projects.catalogue import sort_index_statements
     from app.projects.search import create_search_index
 
@@ -43,7 +43,8 @@ def upgrade() -> None:
     conn = op.get_bind()
     for statement in sort_index_statements():
         conn.exec_driver_sql(statement)
-    rebuild_facet_profiles(conn)
+    # The profiles are counted by the next revision (e11a5b7c2d90), which adds lenders to them
+    # and moves the project -> profile pointer to a table of its own.
     create_search_index(conn)
 
 

@@ -1,6 +1,6 @@
 """`make bench`: generate, load, serve and measure; print a table, write bench/results/latest.json.
 
-For each size (1k and 100k projects): generate the dataset (cached in bench/data/), load it
+For each size (1k, 100k and 1m projects): generate the dataset (cached in bench/data/), load it
 into its own SQLite file with `bri-tracker load` (wall time and peak RSS), time sqlite3's own
 `.import` of the same CSV files as the reference, serve the app with one uvicorn worker and
 Datasette on the same file, and drive both with wrk: 16 connections after a warm-up, then 1
@@ -10,8 +10,12 @@ Then the distinct-URL runs (bench/distinct.py: every URL once, fresh server, Dat
 same URLs in the same run, /metrics.csv against `sqlite3 -csv`) at 100k, and the same
 distinct-URL run against PostgreSQL with two workers.
 
-Environment knobs: BENCH_SIZES=1k,100k (add 1m for the distinct-URL run at a million
-projects: generate, load, run)  BENCH_DURATION=8 (seconds at 16 connections)
+At 1m (a million projects) the dataset is generated and loaded (both timed, the load's peak
+RSS sampled) and only the distinct-URL run follows.
+
+Environment knobs: BENCH_SIZES=1k,100k,1m (the default)  BENCH_DURATION=8 (seconds at 16
+connections)  BENCH_LOAD_ONLY=1 (generate and load each size, measure nothing served)
+BENCH_DATA=bench/data (where datasets and their SQLite files go)
 BENCH_SINGLE_DURATION=4  BENCH_MERGE=1 (add this run's sizes to latest.json)
 BENCH_SKIP_LOAD=1 or =100k,pg (reuse bench/data/<size>.db and the
 PostgreSQL database when present)  BENCH_PG=0 (skip PostgreSQL)  BENCH_PG_URL=postgresql+psycopg://
@@ -36,7 +40,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-DATA = BENCH / "data"
+# Datasets and their SQLite files (gitignored); BENCH_DATA puts them elsewhere, e.g. a second
+# checkout's own folder for a million-project load.
+DATA = ROOT / os.environ.get("BENCH_DATA", "bench/data")
 RESULTS = BENCH / "results"
 BIN = Path(sys.executable).parent
 SIZES = {"1k": 1_000, "100k": 100_000, "1m": 1_000_000}
@@ -165,7 +171,7 @@ def load_app(label: str, data: Path) -> dict[str, Any]:
     db = DATA / f"{label}.db"
     skip = os.environ.get("BENCH_SKIP_LOAD", "")
     if db.exists() and (skip == "1" or label in skip.split(",")):
-        return {"db": str(db.relative_to(ROOT)), "skipped": True}
+        return {"db": os.path.relpath(db, ROOT), "skipped": True}
     remove_db(db)
     env = {**os.environ, "BRI_DATABASE_URL": f"sqlite:///{db}"}
     # Schema first, so the timed load is the load itself.
@@ -175,7 +181,7 @@ def load_app(label: str, data: Path) -> dict[str, Any]:
         [str(BIN / "bri-tracker"), "load", "-q", str(data)], env
     )
     print(f"  app load {label}: {seconds:.1f} s, peak {peak_mb} MB  ({output.strip()[-120:]})")
-    return {"db": str(db.relative_to(ROOT)), "seconds": round(seconds, 2), "peak_rss_mb": peak_mb}
+    return {"db": os.path.relpath(db, ROOT), "seconds": round(seconds, 2), "peak_rss_mb": peak_mb}
 
 
 # sqlite3 reference: .import each CSV into a staging table, then INSERT ... SELECT into an
@@ -482,11 +488,14 @@ def _header_bytes(headers: Any) -> int:
 
 def bench_size(label: str, wrk_bin: str, sqlite3: str) -> dict[str, Any]:
     print(f"== {label} ({SIZES[label]} projects)", flush=True)
+    cached = (DATA / label / ".complete").exists()
     started = time.perf_counter()
     data = dataset(label)
-    generated_s = round(time.perf_counter() - started, 1)
+    generated_s = None if cached else round(time.perf_counter() - started, 1)
     load = load_app(label, data)
     result: dict[str, Any] = {"load": load, "generate_seconds": generated_s, "endpoints": {}}
+    if os.environ.get("BENCH_LOAD_ONLY") == "1":
+        return result
     if label in DISTINCT_SIZES:
         from bench.distinct import distinct_run
 
@@ -609,12 +618,15 @@ def distinct_table(results: dict[str, Any]) -> str:
     if "100k" in results and "1m" in results:
         small, big = results["100k"].get("distinct"), results["1m"].get("distinct")
         if small and big:
+            generated = results["1m"].get("generate_seconds")
+            made = f"generated in {generated} s" if generated is not None else "dataset cached"
             lines.append(
                 f"1m vs 100k: req/s x{ratio(big['app']['rps'], small['app']['rps'])}, "
                 f"p99 x{ratio(big['app']['p99_ms'], small['app']['p99_ms'])}, first-page p50 "
                 f"x{ratio(big['first_page']['p50_ms'], small['first_page']['p50_ms'])}; 1m "
-                f"generate {results['1m'].get('generate_seconds')} s, load "
-                f"{results['1m']['load'].get('seconds', '-')} s"
+                f"{made}, load "
+                f"{results['1m']['load'].get('seconds', '-')} s (peak "
+                f"{results['1m']['load'].get('peak_rss_mb', '-')} MB)"
             )
     return "\n".join(lines)
 
@@ -761,7 +773,8 @@ def main() -> None:
         return
     wrk_bin = ensure_tool("wrk", "wrk")
     sqlite3 = ensure_tool("sqlite3", "sqlite3")
-    labels = [s.strip() for s in os.environ.get("BENCH_SIZES", "1k,100k").split(",") if s.strip()]
+    sizes = os.environ.get("BENCH_SIZES", "1k,100k,1m")
+    labels = [s.strip() for s in sizes.split(",") if s.strip()]
     started = time.time()
     results: dict[str, Any] = {label: bench_size(label, wrk_bin, sqlite3) for label in labels}
     if os.environ.get("BENCH_PG", "1") != "0":

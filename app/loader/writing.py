@@ -20,7 +20,7 @@ from app.changelog import queries as changelog
 from app.checks import ClaimChecker, refresh_claim_checks
 from app.countries import country_rows
 from app.financing.model import ExternalIdFields, FinancingFields
-from app.financing.search import refresh_search_text
+from app.financing.search import search_text_expression
 from app.loader import parallel
 from app.loader.inputs import (
     CHILD_TABLES,
@@ -736,15 +736,14 @@ def refresh_derived(
         .where(metric.c.period == m.Period.annual.value)
         .scalar_subquery()
     )
+    # Search text also reads parties, lenders and place names (app/financing/search.py).
+    # Both columns in one UPDATE: PostgreSQL writes a new version of the row and of every
+    # index entry (the trigram index too) for each UPDATE that touches it.
+    derived = {"claimed_tco2_per_year": largest, "search_text": search_text_expression(conn)}
     slugs = sorted(project_slugs)
     for start in range(0, len(slugs), 500):
-        conn.execute(
-            update(project)
-            .where(project.c.slug.in_(slugs[start : start + 500]))
-            .values(claimed_tco2_per_year=largest)
-        )
-    # Search text also reads parties, lenders and place names (app/financing/search.py).
-    refresh_search_text(conn, project_slugs)
+        batch = slugs[start : start + 500]
+        conn.execute(update(project).where(project.c.slug.in_(batch)).values(**derived))
     refresh_claim_checks(conn, project_slugs, tick, checker)
 
 

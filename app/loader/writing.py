@@ -222,10 +222,6 @@ def _t(model: type[Any]) -> Table:
     return model.__table__  # type: ignore[no-any-return]
 
 
-def _search_text(p: ProjectIn) -> str:
-    return " ".join(part.lower() for part in (p.name, p.local_name, p.slug, p.summary) if part)
-
-
 def _enum_field(annotation: Any) -> bool:
     options = get_args(annotation) or (annotation,)
     return any(isinstance(t, type) and issubclass(t, Enum) for t in options)
@@ -264,7 +260,9 @@ def _project_builder(parent_of: dict[str, str | None]) -> Callable[[Any], tuple[
         sector = parent_of.get(p.technology) or p.technology
         return (
             *_project_values(p),
-            *(p.technology, sector, p.location_source, _search_text(p)),
+            # search_text: "" until refresh_derived writes it with the parties, lenders and
+            # places of every project written (text indexed now would be indexed twice).
+            *(p.technology, sector, p.location_source, ""),
             None,  # claimed_tco2_per_year: set from the claims after the load
         )
 

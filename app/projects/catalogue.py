@@ -339,8 +339,9 @@ def _row_conditions(
     """WHERE clauses that find a filter's projects through their facet profile ids.
 
     Which index reads the rows is chosen from the filter's total (known from the summary):
-    a few matches are fetched through `ix_project_facet_profile_id` and sorted; many are read
-    in the sort's own index order, each row's profile tested, until `rows_wanted` are found
+    a few matches are fetched through `project_facet_profile`'s profile index and sorted; many
+    are read in the sort's own index order, each row's profile tested (after the tests of its
+    own columns the profile implies), until `rows_wanted` are found
     (about rows_wanted x catalogue / total rows). `rows_wanted=None`: every match is read.
     A text query's own index lookup drives the read when there is one."""
     vocab = vocabulary(session)
@@ -358,6 +359,8 @@ def _row_conditions(
         if rows_wanted is not None:
             total = int(facet_counts(session, filters=filters)["__total__"])
             walk = total * total > rows_wanted * int(index.projects.sum())
+        if walk or text:
+            conditions += _column_tests(query)
         conditions.append(_profile_condition(ids, excluded, indexed=not (walk or text)))
     if text:
         conditions += text_conditions(filters.q, _dialect(session))
@@ -382,6 +385,22 @@ def _text_rowids(
     if not len(rowids):
         return literal_column("1 = 0")
     return literal_column(f"project.rowid IN ({', '.join(str(int(r)) for r in rowids)})")
+
+
+def _column_tests(query: facets.FacetQuery) -> list[ColumnElement[bool]]:
+    """Tests of the project row's own columns that the profile implies, for rows read in
+    sort order: they turn most non-matching rows away before the profile lookup. `|| ''`
+    keeps the planner on the sort's index (they are tests here, not a way in)."""
+    tests: list[ColumnElement[bool]] = []
+    for values, column in (
+        (query.technologies, "technology_slug"),
+        (query.statuses, "status"),
+        (query.kinds, "kind"),
+    ):
+        if values:
+            listed = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
+            tests.append(literal_column(f"(project.{column} || '') IN ({listed})"))
+    return tests
 
 
 def _profile_condition(ids: list[int], excluded: bool, *, indexed: bool) -> ColumnElement[bool]:

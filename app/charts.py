@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -34,6 +35,17 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "siz
 
 
 @dataclass(frozen=True)
+class ChartShare:
+    """What a chart's toolbar offers besides the image downloads (set by app/web/chart_share.py,
+    which knows the site's public address and the dataset version)."""
+
+    page: str  # path (and query) of the page the chart is on, with its anchor
+    permalink: str  # the same, absolute
+    cite: str  # plain text: title, dataset version and its date, permalink
+    embed: str  # absolute URL of the chart-only page under /embed/ that other sites may frame
+
+
+@dataclass(frozen=True)
 class Chart:
     """A figure with what a reader needs beside it: caption and the data as a table."""
 
@@ -44,12 +56,17 @@ class Chart:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     data_url: str | None = None  # every row behind a bounded chart, e.g. a CSV download
-    embed_url: str | None = None  # a chart-only page other sites may frame (/embed/...)
+    share: ChartShare | None = None  # cite this, embed code (app/web/chart_share.py)
 
     @property
     def is_map(self) -> bool:
         """Whether the figure draws on a world map (the page then supplies the topojson)."""
         return any(t.get("type") == "scattergeo" for t in (self.figure or {}).get("data", []))
+
+    @property
+    def height(self) -> int:
+        """The plot's height in px (the embed code sizes its frame from it)."""
+        return int((self.figure or {}).get("layout", {}).get("height") or 400)
 
     @property
     def json(self) -> str:
@@ -274,10 +291,17 @@ def metric_charts(metrics: list[dict[str, Any]], *, chart_id: str = "metric") ->
     for metric in metrics:
         if metric["kind"] in EMISSION_KINDS and metric["canonical_unit"]:
             by_unit.setdefault(metric["canonical_unit"], []).append(metric)
+    # Ids by unit, not position: the chart's embed page (/embed/projects/{slug}/figures/t)
+    # keeps showing the same unit when the project gains a figure in another.
     return [
-        _unit_chart(unit, rows, f"{chart_id}-{index}")
-        for index, (unit, rows) in enumerate(sorted(by_unit.items()))
+        _unit_chart(unit, rows, f"{chart_id}-{unit_slug(unit)}")
+        for unit, rows in sorted(by_unit.items())
     ]
+
+
+def unit_slug(unit: str) -> str:
+    """A canonical unit as a URL and id part: `t`, `percent`, `t-mwh`."""
+    return re.sub(r"[^a-z0-9]+", "-", unit.replace("%", "percent").lower()).strip("-") or "unit"
 
 
 def _unit_chart(unit: str, rows: list[dict[str, Any]], chart_id: str) -> Chart:
@@ -363,7 +387,6 @@ def claim_ratio_chart(
     chart_id: str = "ratios",
     total: int | None = None,
     data_url: str | None = None,
-    embed_url: str | None = None,
 ) -> Chart:
     """Each checked claim as claim ÷ middle of its expected range, on a log axis, sorted,
     coloured by verdict; checks whose range starts at 0 (weak) drawn as open markers.
@@ -478,4 +501,4 @@ def claim_ratio_chart(
             "legend.font.size": 11,
         }
     }
-    return Chart(chart_id, title, caption, drawn, columns, table, data_url, embed_url)
+    return Chart(chart_id, title, caption, drawn, columns, table, data_url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -210,6 +211,9 @@ def project_map(
         "Projects with sourced or approximate coordinates (approximate ones are marked in the "
         "table). Projects without a location are not shown."
     )
+    if len(rows) == 1:  # a project page's map (its embed page shows the title alone)
+        title = f"Where {rows[0]['name']} is"
+        caption = "Its coordinates: from a source, or approximate (said in the table)."
     columns = ["Project", "Sector", "Latitude", "Longitude", "Precision"]
     table = [
         [
@@ -242,7 +246,14 @@ def project_map(
                 "type": "scattergeo",
             }
         )
-    geo = {**GEO, "fitbounds": "locations" if len(rows) < 3 else False}
+    geo: dict[str, Any] = dict(GEO)
+    if len(rows) < 3:
+        # A window around the point(s) with the neighbouring countries in it: fitting the
+        # bounds of one point zoomed onto a blank square with no border in sight.
+        lats = [r["latitude"] for r in rows]
+        lons = [r["longitude"] for r in rows]
+        geo["lataxis"] = {"range": [max(min(lats) - 9, -90), min(max(lats) + 9, 90)]}
+        geo["lonaxis"] = {"range": [max(min(lons) - 14, -180), min(max(lons) + 14, 180)]}
     layout = _layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}, geo=geo)
     return Chart(chart_id, title, caption, figure(traces, layout), columns, table)
 
@@ -372,6 +383,10 @@ VERDICT_NAMES = {
 RATIO_FLOOR = 0.01  # a log axis has no 0: smaller ratios sit at the left edge, said in the table
 
 
+def _times(tick: float) -> str:
+    return f"{tick:g}×"
+
+
 def _ratio_label(claim: Any, limit: int = 24) -> str:
     """Two short lines: the claimant and year, then the project. Escaped here (the tick text
     bypasses `figure`'s escaping so that its one <br> stays a line break)."""
@@ -399,8 +414,10 @@ def claim_ratio_chart(
     caption = (
         "Each row is one claim: the figure as stated divided by the middle of the range the "
         "project's own activity data and sourced emission factors imply (1× = the middle; log "
-        "scale, so 3× and ⅓× are equally far from it). Open circles are weak checks, whose "
-        "range starts at 0. Claims that cannot be checked are listed on the claims page."
+        "scale, so 3× and ⅓× are equally far from it); for a power claim, its implied factor "
+        "(t CO2 per MWh generated) divided by the country's grid average. Open circles are "
+        "weak checks, whose range starts at 0. Claims that cannot be checked are listed on "
+        "the claims page."
     )
     if total is not None and total > len(rows):
         caption += f" The {len(rows)} largest ratios of {total:,} checked claims are shown."
@@ -457,14 +474,18 @@ def claim_ratio_chart(
                     "type": "scatter",
                 }
             )
+    # The axis reaches the largest ratio: a fixed right edge at 40× hid a 72× claim.
+    largest = max(k.ratio or RATIO_FLOOR for _c, k in rows)
+    upper = max(1.6, math.log10(largest) + 0.15)
+    ticks = [t for t in (0.01, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000) if t <= 10**upper]
     layout = _layout(
         max(260, 90 + 40 * len(rows)),
         xaxis={
             "type": "log",
             "title": {"text": "claim ÷ middle of expected range (log scale)"},
-            "tickvals": [0.01, 0.1, 0.3, 1, 3, 10, 30],
-            "ticktext": ["0.01×", "0.1×", "0.3×", "1×", "3×", "10×", "30×"],
-            "range": [-2.1, 1.6],
+            "tickvals": ticks,
+            "ticktext": [_times(t) for t in ticks],
+            "range": [-2.1, upper],
             "zeroline": False,
         },
         yaxis={
@@ -495,8 +516,8 @@ def claim_ratio_chart(
         "narrow": {
             "yaxis.ticktext": [_ratio_label(c, 15) for c, _k in rows],
             "yaxis.tickfont.size": 10,
-            "xaxis.tickvals": [0.01, 0.1, 1, 10],
-            "xaxis.ticktext": ["0.01×", "0.1×", "1×", "10×"],
+            "xaxis.tickvals": [t for t in ticks if t in (0.01, 0.1, 1, 10, 100, 1000)],
+            "xaxis.ticktext": [_times(t) for t in ticks if t in (0.01, 0.1, 1, 10, 100, 1000)],
             "xaxis.title.text": "claim ÷ expected (log)",
             "legend.font.size": 11,
         }

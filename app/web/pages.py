@@ -135,7 +135,7 @@ def catalogue_chart(session: SessionDep, filters: ProjectFilter) -> charts.Chart
 def location_map(session: SessionDep, project: ProjectDetail) -> charts.Chart:
     """Where one project is."""
     names = _sector_names(session)
-    return charts.project_map(_location_rows(project), sector_names=names, chart_id="location")
+    return charts.project_map(_location_rows(project), sector_names=names, chart_id="location-map")
 
 
 def figure_charts(project: ProjectDetail) -> list[charts.Chart]:

@@ -205,7 +205,18 @@ def test_embed_pages_may_be_framed_and_other_pages_may_not(browser, live_server:
         "/projects/jakarta-bandung-hsr",
         "/claims/karot-hydropower/co2-qin-guobin-2022",
         "/sectors/transport",
+        "/projects?view=table",
+        "/projects?sector=transport&region=south-eastern-asia&view=table",
+        "/methodology",
         "/embed/claims",
+        "/embed/ladder",
+        "/embed/map",
+        "/embed/projects?sector=transport",
+        "/embed/projects/karot-hydropower/claims",
+        "/embed/projects/karot-hydropower/ladder",
+        "/embed/projects/karot-hydropower/map",
+        "/embed/projects/karot-hydropower/figures/t-yr",
+        "/embed/projects/china-laos-railway/figures/percent",
     ],
 )
 def test_chinese_text_is_marked_and_headings_skip_no_level(

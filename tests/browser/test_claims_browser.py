@@ -208,6 +208,7 @@ def test_embed_pages_may_be_framed_and_other_pages_may_not(browser, live_server:
         "/projects?view=table",
         "/projects?sector=transport&region=south-eastern-asia&view=table",
         "/methodology",
+        "/organizations",
         "/embed/claims",
         "/embed/ladder",
         "/embed/map",

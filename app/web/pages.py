@@ -19,7 +19,7 @@ from app.changelog import queries as changelog
 from app.charts_checks import axis_labels, claimed_vs_expected_figure, ladder_chart
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
-from app.filtering import PageView
+from app.filtering import PageView, View
 from app.http.cache import cached_response
 from app.http.deps import FoundCountry, FoundProject, FoundSector, StatementQuery
 from app.metrics.model import MetricOut
@@ -33,6 +33,7 @@ from app.queries.checks import ladder_rows
 from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
 from app.statements.queries import latest_statements, list_statements
 from app.web import chart_share, claim_context, filters, project_view, trust
+from app.web.cards import project_cards
 from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -185,17 +186,21 @@ def catalogue(request: Request, session: SessionDep, query: CatalogueQuery) -> R
         page=f"/projects?{qs}" if qs else "/projects",
         embed=f"/embed/projects?{qs}" if qs else "/embed/projects",
     )
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "filter": filters,
         "view": query.view.value,
         "view_items": query.view_items(),
         "claims_chart": chart,
-        "card_claims": claim_context.project_claims(session, [p.slug for p in page.items]),
         "sort_labels": SORT_LABELS,
         "sector_names": names,
         "vocab": vocabulary(session),
     }
+    slugs = [p.slug for p in page.items]
+    if query.view is View.table:  # the table's rows read the claims a card shows
+        context["card_claims"] = claim_context.project_claims(session, slugs)
+    else:
+        context["cards"] = project_cards(session, page.items, names)
     return render(request, "projects.html", context, block="catalogue")
 
 
@@ -306,9 +311,7 @@ def _group_page(
     )
     context |= {
         "claims_chart": chart,
-        "card_claims": claim_context.project_claims(
-            session, [p.slug for p in context["group"].projects]
-        ),
+        "cards": project_cards(session, context["group"].projects, _sector_names(session)),
         "sector_names": _sector_names(session),
     }
     return render(request, "group.html", context)

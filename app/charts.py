@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -34,6 +36,17 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "siz
 
 
 @dataclass(frozen=True)
+class ChartShare:
+    """What a chart's toolbar offers besides the image downloads (set by app/web/chart_share.py,
+    which knows the site's public address and the dataset version)."""
+
+    page: str  # path (and query) of the page the chart is on, with its anchor
+    permalink: str  # the same, absolute
+    cite: str  # plain text: title, dataset version and its date, permalink
+    embed: str  # absolute URL of the chart-only page under /embed/ that other sites may frame
+
+
+@dataclass(frozen=True)
 class Chart:
     """A figure with what a reader needs beside it: caption and the data as a table."""
 
@@ -44,12 +57,17 @@ class Chart:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     data_url: str | None = None  # every row behind a bounded chart, e.g. a CSV download
-    embed_url: str | None = None  # a chart-only page other sites may frame (/embed/...)
+    share: ChartShare | None = None  # cite this, embed code (app/web/chart_share.py)
 
     @property
     def is_map(self) -> bool:
         """Whether the figure draws on a world map (the page then supplies the topojson)."""
         return any(t.get("type") == "scattergeo" for t in (self.figure or {}).get("data", []))
+
+    @property
+    def height(self) -> int:
+        """The plot's height in px (the embed code sizes its frame from it)."""
+        return int((self.figure or {}).get("layout", {}).get("height") or 400)
 
     @property
     def json(self) -> str:
@@ -193,6 +211,9 @@ def project_map(
         "Projects with sourced or approximate coordinates (approximate ones are marked in the "
         "table). Projects without a location are not shown."
     )
+    if len(rows) == 1:  # a project page's map (its embed page shows the title alone)
+        title = f"Where {rows[0]['name']} is"
+        caption = "Its coordinates: from a source, or approximate (said in the table)."
     columns = ["Project", "Sector", "Latitude", "Longitude", "Precision"]
     table = [
         [
@@ -225,7 +246,14 @@ def project_map(
                 "type": "scattergeo",
             }
         )
-    geo = {**GEO, "fitbounds": "locations" if len(rows) < 3 else False}
+    geo: dict[str, Any] = dict(GEO)
+    if len(rows) < 3:
+        # A window around the point(s) with the neighbouring countries in it: fitting the
+        # bounds of one point zoomed onto a blank square with no border in sight.
+        lats = [r["latitude"] for r in rows]
+        lons = [r["longitude"] for r in rows]
+        geo["lataxis"] = {"range": [max(min(lats) - 9, -90), min(max(lats) + 9, 90)]}
+        geo["lonaxis"] = {"range": [max(min(lons) - 14, -180), min(max(lons) + 14, 180)]}
     layout = _layout(360, margin={"l": 0, "r": 0, "t": 0, "b": 0}, geo=geo)
     return Chart(chart_id, title, caption, figure(traces, layout), columns, table)
 
@@ -274,10 +302,17 @@ def metric_charts(metrics: list[dict[str, Any]], *, chart_id: str = "metric") ->
     for metric in metrics:
         if metric["kind"] in EMISSION_KINDS and metric["canonical_unit"]:
             by_unit.setdefault(metric["canonical_unit"], []).append(metric)
+    # Ids by unit, not position: the chart's embed page (/embed/projects/{slug}/figures/t)
+    # keeps showing the same unit when the project gains a figure in another.
     return [
-        _unit_chart(unit, rows, f"{chart_id}-{index}")
-        for index, (unit, rows) in enumerate(sorted(by_unit.items()))
+        _unit_chart(unit, rows, f"{chart_id}-{unit_slug(unit)}")
+        for unit, rows in sorted(by_unit.items())
     ]
+
+
+def unit_slug(unit: str) -> str:
+    """A canonical unit as a URL and id part: `t`, `percent`, `t-mwh`."""
+    return re.sub(r"[^a-z0-9]+", "-", unit.replace("%", "percent").lower()).strip("-") or "unit"
 
 
 def _unit_chart(unit: str, rows: list[dict[str, Any]], chart_id: str) -> Chart:
@@ -348,6 +383,10 @@ VERDICT_NAMES = {
 RATIO_FLOOR = 0.01  # a log axis has no 0: smaller ratios sit at the left edge, said in the table
 
 
+def _times(tick: float) -> str:
+    return f"{tick:g}×"
+
+
 def _ratio_label(claim: Any, limit: int = 24) -> str:
     """Two short lines: the claimant and year, then the project. Escaped here (the tick text
     bypasses `figure`'s escaping so that its one <br> stays a line break)."""
@@ -363,7 +402,6 @@ def claim_ratio_chart(
     chart_id: str = "ratios",
     total: int | None = None,
     data_url: str | None = None,
-    embed_url: str | None = None,
 ) -> Chart:
     """Each checked claim as claim ÷ middle of its expected range, on a log axis, sorted,
     coloured by verdict; checks whose range starts at 0 (weak) drawn as open markers.
@@ -376,8 +414,10 @@ def claim_ratio_chart(
     caption = (
         "Each row is one claim: the figure as stated divided by the middle of the range the "
         "project's own activity data and sourced emission factors imply (1× = the middle; log "
-        "scale, so 3× and ⅓× are equally far from it). Open circles are weak checks, whose "
-        "range starts at 0. Claims that cannot be checked are listed on the claims page."
+        "scale, so 3× and ⅓× are equally far from it); for a power claim, its implied factor "
+        "(t CO2 per MWh generated) divided by the country's grid average. Open circles are "
+        "weak checks, whose range starts at 0. Claims that cannot be checked are listed on "
+        "the claims page."
     )
     if total is not None and total > len(rows):
         caption += f" The {len(rows)} largest ratios of {total:,} checked claims are shown."
@@ -434,14 +474,18 @@ def claim_ratio_chart(
                     "type": "scatter",
                 }
             )
+    # The axis reaches the largest ratio: a fixed right edge at 40× hid a 72× claim.
+    largest = max(k.ratio or RATIO_FLOOR for _c, k in rows)
+    upper = max(1.6, math.log10(largest) + 0.15)
+    ticks = [t for t in (0.01, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000) if t <= 10**upper]
     layout = _layout(
         max(260, 90 + 40 * len(rows)),
         xaxis={
             "type": "log",
             "title": {"text": "claim ÷ middle of expected range (log scale)"},
-            "tickvals": [0.01, 0.1, 0.3, 1, 3, 10, 30],
-            "ticktext": ["0.01×", "0.1×", "0.3×", "1×", "3×", "10×", "30×"],
-            "range": [-2.1, 1.6],
+            "tickvals": ticks,
+            "ticktext": [_times(t) for t in ticks],
+            "range": [-2.1, upper],
             "zeroline": False,
         },
         yaxis={
@@ -472,10 +516,10 @@ def claim_ratio_chart(
         "narrow": {
             "yaxis.ticktext": [_ratio_label(c, 15) for c, _k in rows],
             "yaxis.tickfont.size": 10,
-            "xaxis.tickvals": [0.01, 0.1, 1, 10],
-            "xaxis.ticktext": ["0.01×", "0.1×", "1×", "10×"],
+            "xaxis.tickvals": [t for t in ticks if t in (0.01, 0.1, 1, 10, 100, 1000)],
+            "xaxis.ticktext": [_times(t) for t in ticks if t in (0.01, 0.1, 1, 10, 100, 1000)],
             "xaxis.title.text": "claim ÷ expected (log)",
             "legend.font.size": 11,
         }
     }
-    return Chart(chart_id, title, caption, drawn, columns, table, data_url, embed_url)
+    return Chart(chart_id, title, caption, drawn, columns, table, data_url)

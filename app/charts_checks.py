@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, Protocol
 
-from app.charts import FONT, Chart, figure
+from app.charts import FONT, Chart, _ratio_label, figure
 from app.units import format_number
 
 CLAIM_COLOUR = "#D55E00"  # Okabe-Ito vermillion, as "claimed" elsewhere
@@ -150,28 +151,24 @@ class LadderLike(Protocol):
     metric_slug: str
     reading: str
     ladder: dict[str, Any]
+    claimant: str | None
+    stated_on: date | None
 
 
-LADDER_LABEL_CHARS = 18  # the plot keeps most of a phone's width
+LADDER_LABEL_CHARS = 22  # the plot keeps most of the width
+NARROW_LABEL_CHARS = 14  # and on a phone (static/js/charts.js, layout.meta.narrow)
 
 
-def ladder_labels(rows: Sequence[LadderLike]) -> list[str]:
-    """Short y labels: the project's first words and the claim's number within it (the full
-    claim is in the hover text and the table)."""
-    totals = Counter(r.project_slug for r in rows)
-    seen: Counter[str] = Counter()
-    labels = []
-    for row in rows:
-        seen[row.project_slug] += 1
-        name = ""
-        for word in row.project_name.split():
-            if name and len(name) + 1 + len(word) > LADDER_LABEL_CHARS:
-                break
-            name = f"{name} {word}".strip()
-        name = name[:LADDER_LABEL_CHARS]
-        number = seen[row.project_slug] if totals[row.project_slug] > 1 else ""
-        labels.append(f"{name} {number}".rstrip())
-    return labels
+def ladder_labels(rows: Sequence[LadderLike], limit: int = LADDER_LABEL_CHARS) -> list[str]:
+    """Y labels as the claims chart has them: who claimed it and when over the project (SVG
+    text, escaped: set after `figure`, which would escape the line break)."""
+    return [_ratio_label(row, limit) for row in rows]
+
+
+def _who(row: LadderLike) -> str:
+    """The claim in words for the hover text and the table: claimant (year), project."""
+    year = f" ({row.stated_on.year})" if row.stated_on else ""
+    return f"{row.claimant or 'Claimant not named'}{year}, {row.project_name}"
 
 
 def _rung(row: LadderLike, key: str) -> dict[str, Any] | None:
@@ -245,7 +242,6 @@ def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
     """Each power claim's implied factor (a dot with its range) against its country's
     baselines (a band per baseline under the claim), t CO2/MWh on a log scale: a dot right of
     every band exceeds every recognised baseline."""
-    labels = ladder_labels(rows)
     traces = [_band_trace(key, rows) for key in RUNG_COLOURS]
     implied = [row.ladder["implied"] for row in rows]
     traces.append(
@@ -256,7 +252,7 @@ def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
             "x": [i["value"] for i in implied],
             "y": list(range(len(rows))),
             "text": [row.ladder.get("verdict_text") or "no verdict (see findings)" for row in rows],
-            "customdata": [[row.metric_slug] for row in rows],
+            "customdata": [[_who(row)] for row in rows],
             "hovertemplate": "%{customdata[0]}<br>implied %{x:.3g} t CO2/MWh<br>%{text}"
             "<extra></extra>",
             "marker": {
@@ -294,7 +290,6 @@ def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
             "autorange": False,
             "range": [len(rows) - 0.5, -0.5],
             "tickvals": list(range(len(rows))),
-            "ticktext": labels,
             "zeroline": False,
             "showgrid": False,
         },
@@ -305,19 +300,34 @@ def ladder_figure(rows: Sequence[LadderLike]) -> dict[str, Any]:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
     }
-    return figure(traces, layout)
+    drawn = figure(traces, layout)
+    drawn["layout"]["yaxis"]["ticktext"] = ladder_labels(rows)
+    drawn["layout"]["meta"] = {
+        "narrow": {
+            "yaxis.ticktext": ladder_labels(rows, NARROW_LABEL_CHARS),
+            "yaxis.tickfont.size": 10,
+            "xaxis.tickvals": [t for t in LOG_TICKS if t in (0.01, 0.1, 1)],
+            "xaxis.ticktext": [format_number(t) for t in LOG_TICKS if t in (0.01, 0.1, 1)],
+            "xaxis.title.text": "t CO2/MWh (log)",
+            "legend.font.size": 11,
+            "margin.l": 4,
+            "margin.r": 4,
+        }
+    }
+    return drawn
 
 
 def ladder_table(rows: Sequence[LadderLike]) -> tuple[list[str], list[list[Any]]]:
     """The chart's data as a table: one row per claim, one column per baseline."""
-    columns = ["Chart label", "Claim", "Implied t/MWh", "Implied low", "Implied high"]
+    columns = ["Claim (who, when, project)", "Reading", "Implied t/MWh", "Implied low"]
+    columns += ["Implied high"]
     columns += [f"{RUNG_LABELS[k]} (low–high)" for k in RUNG_COLOURS] + ["Verdict"]
     table = []
-    for label, row in zip(ladder_labels(rows), rows, strict=True):
+    for row in rows:
         implied = row.ladder["implied"]
         cells: list[Any] = [
-            label,
-            row.metric_slug,
+            _who(row),
+            row.reading,
             implied["value"],
             implied["low"],
             implied["high"] if implied["high"] is not None else "∞",

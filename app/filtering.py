@@ -9,9 +9,10 @@ and /projects.csv. Normalised and frozen, a filter is hashable: caches key on it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 PER_PAGE_MAX = 200
 PAGE_MAX = 100_000
@@ -107,3 +108,33 @@ def _upper_codes(value: Any) -> Any:
 
 # Country codes (ISO 3166-1 alpha-3), any case in, upper case out.
 CountryCodes = Annotated[tuple[str, ...], BeforeValidator(_upper_codes)]
+
+
+class View(StrEnum):
+    """How a list page lays its results out."""
+
+    cards = "cards"
+    table = "table"
+
+
+F = TypeVar("F", bound=FilterModel)
+
+
+class PageView(FilterModel):
+    """`view`, a presentation parameter of list pages (and their htmx fragments) only.
+
+    A page's query model is its filter plus this (`class CataloguePage(ProjectFilter,
+    PageView)`), so the page parses `view` with the same rules as every filter parameter: an
+    empty value is the default, a bad value a 422 naming it. It is not a filter: the page
+    passes `filter_only()` to the queries, so both views share one cache entry, and the API
+    and downloads, which parse the filter alone, refuse `view` as an unknown parameter."""
+
+    view: View = Field(default=View.cards, description="cards (default) or table; pages only")
+
+    def filter_only(self, model: type[F]) -> F:
+        """The same parameters as the filter `model` alone (already validated)."""
+        return model.model_validate(self.model_dump(include=set(model.model_fields)))
+
+    def view_items(self) -> list[tuple[str, str]]:
+        """`view` as query-string pairs for the page's links: none for the default."""
+        return [] if self.view is View.cards else [("view", self.view.value)]

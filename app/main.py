@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.downloads import financing as financing_downloads
     from app.downloads import routes as downloads
     from app.http import errors
-    from app.web import api_docs, changelog_pages, claim_pages, pages, static
+    from app.web import api_docs, changelog_pages, claim_pages, embed_pages, pages, static
     from app.web import organizations as organizations_web
 
     static.mount(app)
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organizations_web.router)
     app.include_router(pages.router)
     app.include_router(claim_pages.router)
+    app.include_router(embed_pages.router)
     app.include_router(changelog_pages.router)
     app.include_router(api_docs.router)
     errors.install(app)

@@ -17,6 +17,7 @@ from app.metrics.filter import MetricFilter
 from app.projects.filter import ProjectFilter
 from app.queries.claim_list import ClaimFilter
 from app.statements.filter import StatementFilter
+from app.web.pages import CataloguePage
 
 # Where each filter is parsed: (kind of answer, path).
 SURFACES: dict[type[BaseModel], list[tuple[str, str]]] = {
@@ -170,3 +171,61 @@ def test_filters_are_normalised_and_hashable() -> None:
     assert one == two and hash(one) == hash(two)
     assert ProjectFilter(country=["lao", "PAK"]).country == ("LAO", "PAK")
     assert MetricFilter.model_validate({"page": "", "kind": [""]}) == MetricFilter()
+
+
+# Page-only parameters: how a list page lays its results out. The page and its htmx fragment
+# parse them (the page's model is its filter plus them); the API, the downloads and the embed
+# page parse the filter alone and refuse them as unknown. Per page model: its filter, and per
+# parameter the values it takes and one it refuses.
+PAGE_ONLY: dict[type[BaseModel], tuple[type[BaseModel], dict[str, tuple[list[str], str]]]] = {
+    CataloguePage: (ProjectFilter, {"view": (["cards", "table"], "tiles")}),
+}
+ELSEWHERE = {ProjectFilter: ["/embed/projects"]}  # besides the API and the downloads
+
+
+def test_page_models_are_their_filter_and_page_only_parameters() -> None:
+    """A page model adds only its page-only parameters: its filter cannot drift from the API's."""
+    for page_model, (filter_model, samples) in PAGE_ONLY.items():
+        assert issubclass(page_model, filter_model)
+        assert set(page_model.model_fields) == set(filter_model.model_fields) | set(samples)
+
+
+def _page_only_cases() -> list[Any]:
+    return [
+        pytest.param(
+            page_model, filter_model, name, valid, refused, id=f"{page_model.__name__}-{name}"
+        )
+        for page_model, (filter_model, samples) in PAGE_ONLY.items()
+        for name, (valid, refused) in samples.items()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("page_model", "filter_model", "name", "valid", "refused"), _page_only_cases()
+)
+def test_page_only_parameter_is_the_page_s_alone(
+    client: TestClient,
+    page_model: type[BaseModel],
+    filter_model: type[BaseModel],
+    name: str,
+    valid: list[str],
+    refused: str,
+) -> None:
+    pages = [path for kind, path in SURFACES[filter_model] if kind == "page"]
+    others = [(kind, path) for kind, path in SURFACES[filter_model] if kind != "page"]
+    others += [("page", path) for path in ELSEWHERE.get(filter_model, [])]
+    sector = [("sector", "energy")]
+    for path in pages:
+        expected = _total("page", client.get(path, params=sector))
+        for value in ["", *valid]:
+            for headers in ({}, {"HX-Request": "true"}):
+                response = client.get(path, params=[*sector, (name, value)], headers=headers)
+                assert response.status_code == 200, (path, name, value, response.text[:300])
+                assert _total("page", response) == expected, (path, name, value)
+        response = client.get(path, params=[*sector, (name, refused)])
+        assert response.status_code == 422
+        assert name in _message("page", response)
+    for kind, path in others:
+        response = client.get(path, params=[*sector, (name, valid[-1])])
+        assert response.status_code == 422, (path, name)
+        assert repr(name) in _message(kind, response), path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.charts import SECTOR_COLOURS, Chart, _layout, _short, figure
+from app.charts import NARROW_BARS, SECTOR_COLOURS, Chart, _layout, _short, figure
 from app.financing.org_schemas import AmountRow
 
 CAVEAT = (
@@ -20,21 +20,28 @@ def amounts_by_lender_chart(rows: list[AmountRow], *, chart_id: str = "lenders")
     if not rows:
         return Chart(chart_id, title, CAVEAT, None, columns, table)
     ordered = list(reversed(rows))
+    # Rows keyed apart from their labels: two names cut short alike stay two bars.
+    keys = [f"lender {i}" for i in range(len(ordered), 0, -1)]
+    labels = [_short(r.label, 30) for r in ordered]
     trace = {
         "type": "bar",
         "orientation": "h",
         "x": [r.amount_usd_2021 for r in ordered],
-        "y": [_short(r.label, 40) for r in ordered],
+        "y": keys,
+        "text": [r.label for r in ordered],
         "customdata": [r.records for r in ordered],
-        "hovertemplate": "%{y}: US$%{x:,.0f} (2021) in %{customdata} records<extra></extra>",
+        "hovertemplate": "%{text}: US$%{x:,.0f} (2021) in %{customdata} records<extra></extra>",
+        "textposition": "none",
         "marker": {"color": "#0072B2"},
         "name": "Committed",
     }
     layout = _layout(
         max(220, 60 + 30 * len(rows)),
-        xaxis={"title": {"text": "US$ (constant 2021)"}, "rangemode": "tozero"},
-        yaxis={"automargin": True},
+        xaxis={"title": {"text": "US$ (constant 2021)"}, "rangemode": "tozero", "nticks": 5},
+        yaxis={"automargin": True, "tickmode": "array", "tickvals": keys, "ticktext": labels},
         showlegend=False,
+        # On a phone (static/js/charts.js): names short enough to leave the bars some room.
+        meta={"narrow": NARROW_BARS | {"yaxis.ticktext": [_short(r.label, 16) for r in ordered]}},
     )
     return Chart(chart_id, title, CAVEAT, figure([trace], layout), columns, table)
 
@@ -66,5 +73,6 @@ def amounts_by_sector_year_chart(
         barmode="stack",
         xaxis={"title": {"text": "Commitment year"}, "dtick": 2},
         yaxis={"title": {"text": "US$ (constant 2021)"}, "rangemode": "tozero"},
+        meta={"narrow": NARROW_BARS | {"xaxis.dtick": 4, "yaxis.title.text": "US$ (2021)"}},
     )
     return Chart(chart_id, title, CAVEAT, figure(traces, layout), columns, table)

@@ -279,6 +279,8 @@ class LadderRow(BaseModel):
     reading: str
     verdict: m.Verdict
     ladder: dict[str, Any]
+    claimant: str | None = None  # who and when: what the chart labels the row with
+    stated_on: date | None = None
 
 
 LADDER_LIMIT = 40
@@ -298,6 +300,8 @@ def ladder_rows(
             CC.c.reading,
             CC.c.verdict,
             CC.c.explanation_json,
+            MT.c.claimant,
+            MT.c.stated_on,
         )
         .join(MT, MT.c.slug == CC.c.metric_slug)
         .join(PT, PT.c.slug == CC.c.project_slug)
@@ -308,7 +312,16 @@ def ladder_rows(
     if project_slug is not None:
         query = query.where(CC.c.project_slug == project_slug)
     rows = []
-    for slug, name, metric, reading, verdict, explanation in session.connection().execute(query):
+    for (
+        slug,
+        name,
+        metric,
+        reading,
+        verdict,
+        explanation,
+        claimant,
+        stated_on,
+    ) in session.connection().execute(query):
         ladder = json.loads(explanation).get("ladder") or {}
         if not (ladder.get("implied") and ladder.get("rungs")):
             continue  # no implied factor: nothing to place
@@ -320,6 +333,8 @@ def ladder_rows(
                 reading=reading,
                 verdict=m.Verdict(verdict),
                 ladder=ladder,
+                claimant=claimant,
+                stated_on=stated_on,
             )
         )
         if len(rows) >= limit:

@@ -35,7 +35,6 @@ def ratio_chart(session: Session, *, chart_id: str = "ratios") -> charts.Chart:
         chart_id=chart_id,
         total=totals["claims"] - totals["not_checkable"],
         data_url="/claims.csv?sort=-ratio",
-        embed_url="/embed/claims",
     )
 
 
@@ -92,6 +91,5 @@ def project_claims_summary(session: Session, slug: str) -> dict[str, Any]:
         page.items,
         chart_id="project-ratios",
         data_url=f"/claims.csv?project={slug}",
-        embed_url=f"/embed/projects/{slug}/claims",
     )
     return {"claim_groups": ordered, "claim_count": page.total, "project_ratio_chart": chart}

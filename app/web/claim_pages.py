@@ -1,5 +1,6 @@
-"""The claims explorer pages: /claims (one row per claim, filters, sort, pages), the permalink
-/claims/{project}/{claim} with the claim's check in full, and the chart-only /embed/ pages."""
+"""The claims explorer pages: /claims (one row per claim, filters, sort, pages) and the
+permalink /claims/{project}/{claim} with the claim's check in full. (The claims charts'
+chart-only pages are in app/web/embed_pages.py with every other chart's.)"""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from starlette.responses import Response
 from app.changelog import queries as changelog
 from app.db import SessionDep
 from app.http.cache import cached_response
-from app.http.deps import ClaimQuery, FoundProject
+from app.http.deps import ClaimQuery
 from app.http.errors import NotFound
 from app.queries.checks import checks_for_project
 from app.queries.claim_list import SORT_LABELS, VERDICT_ORDER, claim_row, list_claims
-from app.web import claim_context
 from app.web.pages import _sector_names, cite
 from app.web.templating import render
 
@@ -65,20 +65,3 @@ def claim_page(request: Request, session: SessionDep, slug: str) -> Response:
         "last_changed": changelog.last_changed(session, kind="figure", slug=found.slug),
     }
     return render(request, "claim.html", context)
-
-
-@router.get("/embed/claims")
-@cached_response
-def embed_claims(request: Request, session: SessionDep) -> Response:
-    """The claim ÷ expected chart alone, for other sites to frame."""
-    context = {"chart": claim_context.ratio_chart(session), "source_url": "/claims"}
-    return render(request, "embed.html", context)
-
-
-@router.get("/embed/projects/{slug}/claims")
-@cached_response
-def embed_project_claims(request: Request, session: SessionDep, project: FoundProject) -> Response:
-    """One project's claim ÷ expected chart alone, for other sites to frame."""
-    summary = claim_context.project_claims_summary(session, project.slug)
-    context = {"chart": summary["project_ratio_chart"], "source_url": f"/projects/{project.slug}"}
-    return render(request, "embed.html", context)

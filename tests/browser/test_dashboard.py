@@ -96,7 +96,7 @@ def test_every_chart_draws_without_errors_or_foreign_requests(
     assert plots, f"no chart on {path}"
     for plot in plots:
         plot.wait_for_selector("svg.main-svg")
-    if page.query_selector("#map-plot, #location-plot"):
+    if page.query_selector("#map-plot, #location-map-plot"):
         page.wait_for_selector(".geo .countries path, .geo .land path")
     watch.assert_clean()
 
@@ -147,7 +147,7 @@ def test_screenshots(browser, live_server: str, width: int) -> None:  # type: ig
         page.goto(f"{live_server}{path}", wait_until="networkidle")
         for plot in page.query_selector_all("[data-chart]"):
             plot.wait_for_selector("svg.main-svg")
-        if page.query_selector("#map-plot, #location-plot"):
+        if page.query_selector("#map-plot, #location-map-plot"):
             page.wait_for_selector(".geo .countries path, .geo .land path")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=width > 400)
         # No horizontal scrolling at any width.

@@ -32,6 +32,12 @@ def test_ladder_chart_is_drawn(page_and_watch, live_server: str, path: str) -> N
     )
     assert table is not None
     text = table.text_content() or ""
-    assert "co2-ctg-press-release-2022" in text
+    # Named by who claimed it and when, not by the metric's id (issue 15).
+    assert "CTG press release" in text and "(2022), Karot Hydropower Project" in text
+    assert "co2-ctg-press-release-2022" not in text
+    ticks = page.eval_on_selector_all(
+        "#ladder-plot .ytick text", "els => els.map(e => e.textContent)"
+    )
+    assert not any(t.startswith("Karot Hydropower") and t[-1].isdigit() for t in ticks), ticks
     assert "exceeds every recognised baseline, including coal" in text
     watch.assert_clean()

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from app import charts
 from app.changelog import queries as changelog
-from app.charts_checks import axis_labels, claimed_vs_expected_figure, ladder_chart
+from app.charts_checks import ladder_chart
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.filtering import PageView, View
@@ -142,34 +142,6 @@ def location_map(session: SessionDep, project: ProjectDetail) -> charts.Chart:
 def figure_charts(project: ProjectDetail) -> list[charts.Chart]:
     """One project's emission figures, one chart per unit (ids `metric-<unit>`)."""
     return charts.metric_charts([_chart_row(m) for m in project.metrics])
-
-
-def checks_chart(checks: stats.ComparableChecks, *, chart_id: str = "checks") -> charts.Chart:
-    """Claimed versus expected annual CO2 (app/charts_checks.py) with its caption and table."""
-    rows = checks.rows
-    labels = axis_labels(rows)
-    figure = claimed_vs_expected_figure(rows) if rows else None
-    table: list[list[Any]] = [
-        [label, c.project_name, c.metric_slug.split("/", 1)[-1], c.reading]
-        + [c.claim_canonical_value, c.expected_low, c.expected_high, c.verdict_label]
-        for label, c in zip(labels, rows, strict=True)
-    ]
-    bounded = (
-        f" The {len(rows)} largest of {checks.total:,} such claims are shown."
-        if checks.total > len(rows)
-        else ""
-    )
-    return charts.Chart(
-        id=chart_id,
-        title="Claimed versus expected annual CO2 reductions",
-        caption="Each dot is a claim in tonnes of CO2 a year; the bar is the range the project's "
-        "own activity data and sourced emission factors imply. Only annual tonnes claims that "
-        "can be checked are shown; the project pages show the arithmetic." + bounded,
-        figure=figure,
-        columns=["Chart label", "Project", "Claim", "Reading", "Claimed t/yr"]
-        + ["Expected low", "Expected high", "Verdict"],
-        rows=table,
-    )
 
 
 @router.get("/projects")

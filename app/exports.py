@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import ScalarSelect, Select, String, Table, func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -349,10 +349,28 @@ def _project_rows(conn: Connection, statement: Select[Any]) -> Iterator[dict[str
             yield row
 
 
+def _countries_column() -> ScalarSelect[Any]:
+    """A project's countries joined by ';' in code order, as _project_rows joins them: SQLite
+    aggregates an ordered subquery in its order (it has no ORDER BY inside group_concat)."""
+    ordered = (
+        select(PC.c.country_iso3)
+        .where(PC.c.project_slug == P.c.slug)
+        .order_by(PC.c.country_iso3)
+        .correlate(P)
+        .subquery()
+    )
+    return select(func.group_concat(ordered.c.country_iso3, ";", type_=String)).scalar_subquery()
+
+
 def projects_csv_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str]:
     """The catalogue for a filter as CSV chunks (countries joined with ';')."""
-    rows = _project_rows(conn, statement)
-    return csv_chunks(PROJECT_COLUMNS, ([row[c] for c in PROJECT_COLUMNS] for row in rows))
+    if sql_writes_cells(conn):  # one query, the cells written by SQLite
+        names = {"sector": P.c.sector_slug, "technology": P.c.technology_slug}
+        columns = [names[c] if c in names else P.c[c] for c in PROJECT_COLUMNS[:-1]]
+        rows = statement.with_only_columns(*columns, _countries_column())
+        return query_csv_chunks(conn, PROJECT_COLUMNS, rows)
+    projects = _project_rows(conn, statement)
+    return csv_chunks(PROJECT_COLUMNS, ([row[c] for c in PROJECT_COLUMNS] for row in projects))
 
 
 def projects_csv(session: Session, filters: ProjectFilter) -> str:
@@ -442,11 +460,16 @@ def metrics_csv_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str
     return query_csv_chunks(conn, METRIC_COLUMNS, statement)
 
 
+def sql_writes_cells(conn: Connection) -> bool:
+    """Whether the database writes the CSV cells (SQLite; elsewhere cell() in Python)."""
+    return conn.dialect.name == "sqlite"
+
+
 def query_csv_chunks(conn: Connection, header: list[str], statement: Select[Any]) -> Iterator[str]:
     """The rows of `statement` (one selected column per header) as CSV chunks. SQLite writes
     the cells itself (app/downloads/sqlite_csv.py: ~5x less work than cell() per value);
     other databases read through a server-side cursor into cell()."""
-    if conn.dialect.name == "sqlite":
+    if sql_writes_cells(conn):
         return sqlite_csv.csv_chunks(conn, header, statement)
     return csv_chunks(header, conn.execution_options(**STREAM).execute(statement))
 

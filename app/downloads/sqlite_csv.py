@@ -4,8 +4,9 @@
 rows that was most of the server's time (per 100k rows ~0.35 s in cell(), ~0.4 s in the
 writer and ~0.43 s building the driver's row tuples, against ~0.37 s for the whole of
 `sqlite3 -csv`; docs/performance.md). Here SQLite writes the same cells: each run of
-non-REAL columns comes back as one ready CSV fragment (NULL empty, `true`/`false`, the formula
-guard of app/spreadsheet.py, csv.writer's quoting), so the driver builds a few objects per row
+non-REAL columns comes back as one CSV fragment from printf() (NULL empty, `true`/`false`,
+the formula guard of app/spreadsheet.py, csv.writer's quoting), so the driver builds a few
+objects per row
 instead of one per cell, and a row is one `%` format in C. REAL columns come back as numbers
 (integer-valued ones as INTEGER), because `%s` of a float is Python's shortest repr while
 SQLite's own float text has 15 significant digits. tests/test_spreadsheet_cells.py checks
@@ -17,10 +18,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from functools import reduce
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, Integer, Select, String, and_, case, cast, func
+from sqlalchemy import Boolean, Date, Float, Integer, Select, String, and_, case, cast, func, or_
 from sqlalchemy import literal as sql_literal
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement, Label
@@ -54,13 +54,22 @@ QUOTING = _quoting_characters()
 
 def _text(column: ColumnElement[Any]) -> ColumnElement[str]:
     """A text cell: the formula guard of app/spreadsheet.neutralise, then csv.writer's
-    quoting (the guard's apostrophe never needs quoting, so the raw text is tested)."""
+    quoting. Cheap GLOBs first (a first-character class, and one scan per quoting character:
+    GLOB '*c*' is a byte loop), so the full expression runs only for the rare cell that may
+    need it; the guard's apostrophe never needs quoting, so the raw text is tested."""
     first = func.substr(func.ltrim(column, APOSTROPHE), 1, 1)
     guarded = case((first.in_(sorted(FORMULA_STARTS)), sql_literal(APOSTROPHE).op("||")(column)),
                    else_=column)  # fmt: skip
     quoted = sql_literal('"').op("||")(func.replace(guarded, '"', '""')).op("||")('"')
-    needs_quotes = column.op("GLOB")(f"*[{QUOTING}]*")
-    return func.coalesce(case((needs_quotes, quoted), else_=guarded), "")
+    contains = [column.op("GLOB")(f"*{char}*") for char in QUOTING]
+    exact = case((or_(*contains), quoted), else_=guarded)
+    may_start_formula = column.op("GLOB")(f"[{_glob_class(FORMULA_STARTS | {APOSTROPHE})}]*")
+    return case((or_(may_start_formula, *contains), exact), else_=column)
+
+
+def _glob_class(characters: frozenset[str]) -> str:
+    """The characters as the body of a GLOB `[...]` class (`-` last, so it is literal)."""
+    return "".join(sorted(characters - {"-"})) + ("-" if "-" in characters else "")
 
 
 def _stored_type(column: ColumnElement[Any]) -> Any:
@@ -74,7 +83,7 @@ def _fragment(column: ColumnElement[Any]) -> ColumnElement[str]:
     if isinstance(kind, Boolean):
         return case((column.is_(None), ""), (column, "true"), else_="false")
     if isinstance(kind, Integer | Date):  # SQLite keeps dates as ISO text: nothing to quote
-        return func.coalesce(cast(column, String), "")
+        return column
     if isinstance(kind, String):  # text and enums
         return _text(column)
     raise TypeError(f"no CSV cell for a column of type {kind!r}")
@@ -103,7 +112,9 @@ def _segments(statement: Select[Any]) -> list[ColumnElement[Any]]:
 
 
 def _joined(fragments: list[ColumnElement[str]]) -> ColumnElement[str]:
-    return reduce(lambda a, b: a.op("||")(",").op("||")(b), fragments)
+    """The fragments as one CSV run in one pass: printf writes NULL as '' for `%s`, where a
+    chain of `||` would copy the growing line once per cell."""
+    return func.printf(",".join(["%s"] * len(fragments)), *fragments)
 
 
 def csv_chunks(conn: Connection, header: list[str], statement: Select[Any]) -> Iterator[str]:

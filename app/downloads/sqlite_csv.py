@@ -6,11 +6,11 @@ writer and ~0.43 s building the driver's row tuples, against ~0.37 s for the who
 `sqlite3 -csv`; docs/performance.md). Here SQLite writes the same cells: each run of
 non-REAL columns comes back as one CSV fragment from printf() (NULL empty, `true`/`false`,
 the formula guard of app/spreadsheet.py, csv.writer's quoting), so the driver builds a few
-objects per row
-instead of one per cell, and a row is one `%` format in C. REAL columns come back as numbers
-(integer-valued ones as INTEGER), because `%s` of a float is Python's shortest repr while
-SQLite's own float text has 15 significant digits. tests/test_spreadsheet_cells.py checks
-the bytes equal cell() + csv.writer on hostile and edge values.
+objects per row instead of one per cell, and a row is one `%` format in C. REAL columns come
+back as numbers (integer-valued ones as INTEGER), because `%s` of a float is Python's
+shortest repr while SQLite's own float text has 15 significant digits.
+tests/test_spreadsheet_cells.py checks the bytes equal cell() + csv.writer on hostile and
+edge values, tests/api/test_streaming_exports.py on the downloads.
 """
 
 from __future__ import annotations
@@ -20,13 +20,26 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, Integer, Select, String, and_, case, cast, func, or_
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+)
 from sqlalchemy import literal as sql_literal
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement, Label
 from sqlalchemy.types import TypeDecorator
 
-from app.spreadsheet import APOSTROPHE, FORMULA_STARTS
+from app.spreadsheet import APOSTROPHE, FORMULA_STARTS, neutralise
 
 LINE_END = "\n"  # every CSV the tracker writes ends its lines so (csv.writer's lineterminator)
 FETCH_ROWS = 5000  # rows per fetch and per chunk sent: ~1.4 MB of metrics CSV
@@ -72,6 +85,11 @@ def _glob_class(characters: frozenset[str]) -> str:
     return "".join(sorted(characters - {"-"})) + ("-" if "-" in characters else "")
 
 
+def _inert(text: str) -> bool:
+    """Text that CSV writes as it is: no formula guard, no quotes."""
+    return neutralise(text) == text and not any(char in text for char in QUOTING)
+
+
 def _stored_type(column: ColumnElement[Any]) -> Any:
     """The column's database type (a TypeDecorator's stored form: what SQLite holds)."""
     return column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
@@ -84,7 +102,9 @@ def _fragment(column: ColumnElement[Any]) -> ColumnElement[str]:
         return case((column.is_(None), ""), (column, "true"), else_="false")
     if isinstance(kind, Integer | Date):  # SQLite keeps dates as ISO text: nothing to quote
         return column
-    if isinstance(kind, String):  # text and enums
+    if isinstance(kind, Enum) and all(_inert(value) for value in kind.enums):
+        return column  # a value outside the enum fails the paged API's reading as well
+    if isinstance(kind, String):
         return _text(column)
     raise TypeError(f"no CSV cell for a column of type {kind!r}")
 

@@ -23,9 +23,8 @@ from sqlalchemy import ScalarSelect, Select, String, Table, func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from app import loader
+from app import loader, sqlite_csv
 from app import models as m
-from app.downloads import sqlite_csv
 from app.metrics.filter import MetricFilter
 from app.metrics.model import MetricValues
 from app.metrics.queries import metric_conditions
@@ -467,7 +466,7 @@ def sql_writes_cells(conn: Connection) -> bool:
 
 def query_csv_chunks(conn: Connection, header: list[str], statement: Select[Any]) -> Iterator[str]:
     """The rows of `statement` (one selected column per header) as CSV chunks. SQLite writes
-    the cells itself (app/downloads/sqlite_csv.py: ~5x less work than cell() per value);
+    the cells itself (app/sqlite_csv.py: no Python work per value);
     other databases read through a server-side cursor into cell()."""
     if sql_writes_cells(conn):
         return sqlite_csv.csv_chunks(conn, header, statement)

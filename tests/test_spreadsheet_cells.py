@@ -183,7 +183,7 @@ def _edge_rows() -> list[list[Any]]:
 def test_a_query_download_writes_the_cells_that_cell_and_csv_writer_write(
     engine: Engine,
 ) -> None:
-    """The CSV of a query (SQLite: cells written in SQL, app/downloads/sqlite_csv.py) is byte
+    """The CSV of a query (SQLite: cells written in SQL, app/sqlite_csv.py) is byte
     for byte cell() + csv.writer of the same values, on hostile text and float edge cases."""
     metadata = MetaData()
     table = Table(

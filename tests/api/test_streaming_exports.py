@@ -113,7 +113,7 @@ def test_a_download_reads_one_query_without_offset_or_count(
 def test_cells_written_by_the_database_are_those_cell_writes(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
-    """On SQLite the database writes the CSV cells (app/downloads/sqlite_csv.py); the bytes
+    """On SQLite the database writes the CSV cells (app/sqlite_csv.py); the bytes
     are those of the Python path (cell() + csv.writer) that PostgreSQL takes."""
     query = {"sector": "energy"} if path == "/projects.csv" else {}
     written_by_database = client.get(path, params=query).content

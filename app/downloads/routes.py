@@ -8,7 +8,6 @@ app/http/errors.py as `{"detail": "..."}` with a 4xx status, as in the API.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from functools import partial
@@ -85,24 +84,16 @@ def _stream(
 
 
 async def _closing(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
-    """Send `chunks` from a worker thread, making the next chunk while this one is sent (two
-    chunks in memory at most): the database and the socket work at once instead of taking
-    turns. The generator (its connection) is closed in a thread too, once no chunk is being
-    made, also when the client goes away mid-download."""
-    pending = asyncio.ensure_future(run_in_threadpool(next, chunks, None))
+    """Send `chunks` from a worker thread; close the generator (its connection) in a thread
+    too, also when the client goes away mid-download."""
     try:
-        while (chunk := await pending) is not None:
-            pending = asyncio.ensure_future(run_in_threadpool(next, chunks, None))
+        while True:
+            chunk = await run_in_threadpool(next, chunks, None)
+            if chunk is None:
+                return
             yield chunk
     finally:
-        # Not awaited here: a cancelled download (client gone) may not await again.
-        pending.add_done_callback(partial(_close_after, chunks))
-
-
-def _close_after(chunks: Generator[bytes], made: asyncio.Future[bytes | None]) -> None:
-    if not made.cancelled():
-        made.exception()  # raised to the sender already, or unwanted: the download has ended
-    asyncio.get_running_loop().run_in_executor(None, chunks.close)
+        await run_in_threadpool(chunks.close)
 
 
 @router.get("/projects.csv")

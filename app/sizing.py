@@ -3,7 +3,9 @@
 `sys.getsizeof` counts one object; a cached answer is a tree of them (a page of rows, a list of
 slugs, a pydantic model, a body and its gzipped copy). The walk adds up every object it reaches
 once and stops as soon as the total passes `limit`, so finding out that a value is too big to
-cache costs no more than walking `limit` bytes of it."""
+cache costs no more than walking `limit` bytes of it. A long list or tuple is measured from an
+even sample of its items (rows of one page are alike), so sizing a cached answer costs a small
+share of computing it."""
 
 from __future__ import annotations
 
@@ -17,13 +19,17 @@ from pydantic import BaseModel
 _LEAVES = (str, bytes, bytearray, memoryview, int, float, bool, complex, type(None))
 # Shared by every answer, not part of any: never counted or walked into.
 _SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+SAMPLE = 16  # items measured of a longer list or tuple
 
 
 def approximate_bytes(value: Any, limit: int) -> int:
     """The bytes `value` and everything it holds take; some number over `limit` once it
     passes it (the walk stops there)."""
+    return _walk(value, limit, set())
+
+
+def _walk(value: Any, limit: int, seen: set[int]) -> int:
     total = 0
-    seen: set[int] = set()
     pending = [value]
     while pending:
         item = pending.pop()
@@ -39,10 +45,23 @@ def approximate_bytes(value: Any, limit: int) -> int:
             pending.extend(item.keys())
             pending.extend(item.values())
         elif isinstance(item, list | tuple | set | frozenset):
-            pending.extend(item)
+            unique = list({id(x): x for x in item}.values())
+            if len(unique) > SAMPLE:
+                total += _sampled(unique, limit - total, seen)
+            else:
+                pending.extend(unique)
         else:
             pending.extend(_attributes(item))
     return total
+
+
+def _sampled(items: list[Any], limit: int, seen: set[int]) -> int:
+    """Distinct items of a long collection, extrapolated from SAMPLE of them spread over it."""
+    step = len(items) / SAMPLE
+    measured = 0
+    for i in range(SAMPLE):
+        measured += _walk(items[int(i * step)], limit, seen)
+    return int(measured * len(items) / SAMPLE)
 
 
 def _attributes(item: Any) -> list[Any]:

@@ -9,11 +9,22 @@ version, which every load bumps.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlmodel import Session
 
 from app.financing.queries import lender_condition, lender_names, lender_pairs, require_lenders
@@ -408,8 +419,8 @@ def _row_conditions(
     vocab = vocabulary(session)
     query = _facet_query(filters, vocab)
     conditions: list[ColumnElement[bool]] = []
-    text = bool(filters.q and filters.q.strip())
-    if text and not filters.lender:
+    has_text = bool(filters.q and filters.q.strip())
+    if has_text and not filters.lender:
         exact = _text_rowids(session, filters, query)
         if exact is not None:
             return [exact]
@@ -420,8 +431,10 @@ def _row_conditions(
         if rows_wanted is not None:
             total = int(facet_counts(session, filters=filters)["__total__"])
             walk = total * total > rows_wanted * int(index.projects.sum())
-        conditions.append(_profile_condition(ids, excluded, indexed=not (walk or text)))
-    if text:
+        indexed = not (walk or has_text)
+        dialect = _dialect(session)
+        conditions.append(_profile_condition(ids, excluded, indexed=indexed, dialect=dialect))
+    if has_text:
         conditions += text_conditions(filters.q, _dialect(session))
     if filters.lender:
         conditions.append(lender_condition(list(filters.lender)))
@@ -445,24 +458,46 @@ def _text_rowids(
         return None
     if not len(rowids):
         return literal_column("1 = 0")
-    return literal_column(f"project.rowid IN ({', '.join(str(int(r)) for r in rowids)})")
+    return _in_list("project.rowid", "rowids", rowids, excluded=False, dialect="sqlite")
 
 
-def _profile_condition(ids: list[int], excluded: bool, *, indexed: bool) -> ColumnElement[bool]:
-    """`facet_profile_id [NOT] IN (ids)`; ids are integers from the summary, inlined (a bound
-    parameter each would cost more than the query). `+ 0` keeps the planner off the index."""
+def _profile_condition(
+    ids: list[int], excluded: bool, *, indexed: bool, dialect: str
+) -> ColumnElement[bool]:
+    """`facet_profile_id [NOT] IN (ids)`. `+ 0` keeps the planner off the index."""
     column = "project.facet_profile_id" if indexed else "(project.facet_profile_id + 0)"
     if not ids:
         return literal_column("1 = 1") if excluded else literal_column("1 = 0")
-    listed = ", ".join(str(int(i)) for i in ids)
-    return literal_column(f"{column} {'NOT IN' if excluded else 'IN'} ({listed})")
+    return _in_list(column, "profile_ids", ids, excluded=excluded, dialect=dialect)
+
+
+def _in_list(
+    column: str, name: str, ids: Iterable[int], *, excluded: bool, dialect: str
+) -> ColumnElement[bool]:
+    """`column [NOT] IN` a list of integers from the summary, bound as ONE parameter (a JSON
+    array on SQLite, an array on PostgreSQL). Inlined, thousands of ids made every statement
+    new text for SQLAlchemy's and SQLite's statement caches: 2x the cost of the query."""
+    if dialect == "sqlite":
+        listed = "[" + ",".join(str(int(i)) for i in ids) + "]"
+        sql = f"{column} {'NOT IN' if excluded else 'IN'} (SELECT value FROM json_each(:{name}))"
+        return text(sql).bindparams(bindparam(name, listed)).self_group()  # type: ignore[return-value]
+    sql = f"{column} {'<> ALL' if excluded else '= ANY'}(:{name})"
+    return text(sql).bindparams(bindparam(name, [int(i) for i in ids])).self_group()  # type: ignore[return-value]
+
+
+# The columns a catalogue row shows (not the long texts, geometry and search text).
+SUMMARY_COLUMNS = [
+    P.c[name]
+    for name in (*ProjectSummary.model_fields, "sector_slug", "technology_slug")
+    if name in P.c
+]
 
 
 def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]:
     vocab = vocabulary(session)
     wanted = filters.page * filters.per_page
     statement = (
-        select(P)
+        select(*SUMMARY_COLUMNS)
         .where(*_row_conditions(session, filters, wanted))
         .order_by(*SORT_COLUMNS[filters.sort], P.c.slug)
         .limit(filters.per_page)

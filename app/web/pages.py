@@ -32,6 +32,7 @@ from app.queries.checks import ladder_rows
 from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
 from app.statements.queries import latest_statements, list_statements
 from app.web import claim_context, filters, project_view, trust
+from app.web.cards import project_cards
 from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -138,7 +139,7 @@ def catalogue(request: Request, session: SessionDep, filters: ProjectQuery) -> R
         "page": page,
         "filter": filters,
         "claims_chart": chart,
-        "card_claims": claim_context.project_claims(session, [p.slug for p in page.items]),
+        "cards": project_cards(session, page.items, names),
         "sort_labels": SORT_LABELS,
         "sector_names": names,
         "vocab": vocabulary(session),
@@ -239,9 +240,7 @@ def _group_page(
         "claims_chart": charts.claims_by_project(
             top.rows, sector_names=names, total=top.total, data_url=f"{CLAIMS_CSV}?{query}"
         ),
-        "card_claims": claim_context.project_claims(
-            session, [p.slug for p in context["group"].projects]
-        ),
+        "cards": project_cards(session, context["group"].projects, names),
         "sector_names": names,
     }
     return render(request, "group.html", context)

@@ -12,10 +12,12 @@ from app.config import PROJECT_ROOT
 from app.http.etag import etag_of, not_modified
 from app.http.negotiation import PAGE_VARY, wants_fragment
 from app.web import filters
+from app.web.facet_panel import facet_list
 from app.web.static import static_url
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["static_url"] = static_url
+templates.env.globals["facet_list"] = facet_list
 filters.install(templates.env)  # every template, however it is rendered, has the filters
 
 

@@ -8,7 +8,6 @@ loader's input models, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -20,11 +19,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
-from sqlalchemy import Select, Table, case, select
+from sqlalchemy import ScalarSelect, Select, String, Table, func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from app import loader
+from app import loader, sqlite_csv
 from app import models as m
 from app.metrics.filter import MetricFilter
 from app.metrics.model import MetricValues
@@ -77,7 +76,7 @@ TARGET_TABLE = {target: table for target, (table, _t, _c) in loader.KEY_SOURCES.
 
 # ---------------------------------------------------------------- cell formatting
 
-CSV_CHUNK_ROWS = 1000  # rows per chunk a streamed CSV yields: ~100-300 KB
+CSV_CHUNK_ROWS = sqlite_csv.FETCH_ROWS  # rows per chunk a streamed CSV yields
 
 
 def cell(value: Any) -> str:
@@ -113,7 +112,7 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
     """UTF-8 CSV text with a header row, in chunks of CSV_CHUNK_ROWS rows (fields quoted only
     where needed): memory holds one chunk, whatever the number of rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = sqlite_csv.writer(buffer)
     writer.writerow(header)
     for batch in batched(rows, CSV_CHUNK_ROWS):
         writer.writerows([cell(v) for v in row] for row in batch)
@@ -349,10 +348,28 @@ def _project_rows(conn: Connection, statement: Select[Any]) -> Iterator[dict[str
             yield row
 
 
+def _countries_column() -> ScalarSelect[Any]:
+    """A project's countries joined by ';' in code order, as _project_rows joins them: SQLite
+    aggregates an ordered subquery in its order (it has no ORDER BY inside group_concat)."""
+    ordered = (
+        select(PC.c.country_iso3)
+        .where(PC.c.project_slug == P.c.slug)
+        .order_by(PC.c.country_iso3)
+        .correlate(P)
+        .subquery()
+    )
+    return select(func.group_concat(ordered.c.country_iso3, ";", type_=String)).scalar_subquery()
+
+
 def projects_csv_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str]:
     """The catalogue for a filter as CSV chunks (countries joined with ';')."""
-    rows = _project_rows(conn, statement)
-    return csv_chunks(PROJECT_COLUMNS, ([row[c] for c in PROJECT_COLUMNS] for row in rows))
+    if sql_writes_cells(conn):  # one query, the cells written by SQLite
+        names = {"sector": P.c.sector_slug, "technology": P.c.technology_slug}
+        columns = [names[c] if c in names else P.c[c] for c in PROJECT_COLUMNS[:-1]]
+        rows = statement.with_only_columns(*columns, _countries_column())
+        return query_csv_chunks(conn, PROJECT_COLUMNS, rows)
+    projects = _project_rows(conn, statement)
+    return csv_chunks(PROJECT_COLUMNS, ([row[c] for c in PROJECT_COLUMNS] for row in projects))
 
 
 def projects_csv(session: Session, filters: ProjectFilter) -> str:
@@ -420,9 +437,6 @@ _METRIC_SELECT = {
     "source_title": SRC.c.title,
     "source_publisher": SRC.c.publisher,
     "source_url": SRC.c.url,
-    # Spelled out in SQL: the rows are read from the driver's cursor, without SQLAlchemy's
-    # result types (SQLite would give 0/1).
-    "uncertain": case((MT.c.uncertain, "true"), else_="false"),
 }
 
 
@@ -441,23 +455,22 @@ def metrics_query(session: Session, filters: MetricFilter) -> Select[Any]:
 
 
 def metrics_csv_chunks(conn: Connection, statement: Select[Any]) -> Iterator[str]:
-    """Metric rows as CSV chunks, read from the driver's cursor: a million rows are mostly
-    text, and skipping SQLAlchemy's per-row objects and result types saves about a third of
-    the time. The values are the stored ones: text, numbers, ISO dates (SQLite) or dates."""
-    return csv_chunks(METRIC_COLUMNS, _driver_rows(conn, statement))
+    """Metric rows as CSV chunks."""
+    return query_csv_chunks(conn, METRIC_COLUMNS, statement)
 
 
-def _driver_rows(conn: Connection, statement: Select[Any]) -> Iterator[Sequence[Any]]:
-    if conn.dialect.name != "sqlite":  # a server-side cursor, which SQLAlchemy reads ahead
-        yield from conn.execution_options(**STREAM).execute(statement)
-        return
-    result = conn.execute(statement)  # no read-ahead: the cursor still holds every row
-    cursor = result.cursor
-    try:
-        while rows := cursor.fetchmany(CSV_CHUNK_ROWS):
-            yield from rows
-    finally:
-        result.close()
+def sql_writes_cells(conn: Connection) -> bool:
+    """Whether the database writes the CSV cells (SQLite; elsewhere cell() in Python)."""
+    return conn.dialect.name == "sqlite"
+
+
+def query_csv_chunks(conn: Connection, header: list[str], statement: Select[Any]) -> Iterator[str]:
+    """The rows of `statement` (one selected column per header) as CSV chunks. SQLite writes
+    the cells itself (app/sqlite_csv.py: no Python work per value);
+    other databases read through a server-side cursor into cell()."""
+    if sql_writes_cells(conn):
+        return sqlite_csv.csv_chunks(conn, header, statement)
+    return csv_chunks(header, conn.execution_options(**STREAM).execute(statement))
 
 
 def metrics_csv(session: Session, filters: MetricFilter) -> str:

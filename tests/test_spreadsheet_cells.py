@@ -7,15 +7,29 @@ import csv
 import io
 import shutil
 import zipfile
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.db import build_engine
+from app.exports import query_csv_chunks, write_csv
 from app.loader import load_paths
 from app.main import create_app
 from app.migrate import upgrade
@@ -144,3 +158,46 @@ def test_neutralise_round_trips_and_never_starts_a_formula(original: str) -> Non
     served = neutralise(original)
     assert served[:1] not in FORMULA_STARTS
     assert restore(served) == original
+
+
+EDGE_TEXT = ["", "plain", "China's", "=1", "'=1", "'", "-", "@x", "\t=1", "\r=1", "a,b",
+             'say "hi"', "two\nlines", "cr\rhere", "crlf\r\n", '=",', "é ∑ 😀"]  # fmt: skip
+EDGE_FLOATS = [0.0, -0.0, 5.0, -3.0, 0.1, 0.1 + 0.2, 1 / 3, 123.456, 1e-05, 0.0001,
+               999999999999999.0, 1e15, 1.5e15, 1234567890123456.5, 1e16, 1.2345e16, 2.0**53,
+               1e300, -1e-300, 5e-324, 12345678.000000002]  # fmt: skip
+
+
+def _edge_rows() -> list[list[Any]]:
+    """Every edge text and float, with NULLs, integers, dates and booleans beside them."""
+    count = max(len(EDGE_TEXT), len(EDGE_FLOATS)) + 1
+    rows = []
+    for i in range(count):
+        text_value = EDGE_TEXT[i] if i < len(EDGE_TEXT) else None
+        number = EDGE_FLOATS[i] if i < len(EDGE_FLOATS) else None
+        flag = (True, False, None)[i % 3]
+        day = date(2020, 1, 1 + i) if i % 4 else None
+        rows.append([i, text_value, number, i * 7 - 20 if i % 5 else None, day, flag, "x,y"])
+    return rows
+
+
+def test_a_query_download_writes_the_cells_that_cell_and_csv_writer_write(
+    engine: Engine,
+) -> None:
+    """The CSV of a query (SQLite: cells written in SQL, app/sqlite_csv.py) is byte
+    for byte cell() + csv.writer of the same values, on hostile text and float edge cases."""
+    metadata = MetaData()
+    table = Table(
+        "csv_edge_cases",
+        metadata,
+        *(Column("id", Integer, primary_key=True), Column("text", String)),
+        *(Column("number", Float(precision=53)), Column("count", Integer)),
+        *(Column("day", Date), Column("flag", Boolean), Column("tail", String)),
+    )
+    metadata.create_all(engine)
+    rows = _edge_rows()
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [dict(zip(table.c.keys(), row, strict=True)) for row in rows])
+    header = list(table.c.keys())
+    with engine.connect() as conn:
+        served = "".join(query_csv_chunks(conn, header, select(table).order_by(table.c.id)))
+    assert served == write_csv(header, rows)

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from app import exports
 from app.exports import METRIC_COLUMNS, STATEMENT_COLUMNS, cell
 
 METRIC_FILTERS = [{}, {"kind": "emissions_avoided"}, {"sector": "energy", "basis": "claimed"}]
@@ -106,3 +107,15 @@ def test_a_download_reads_one_query_without_offset_or_count(
     assert response.status_code == 200
     assert not any(" OFFSET " in s for s in seen), seen
     assert not any("COUNT(" in s for s in seen), seen
+
+
+@pytest.mark.parametrize("path", ["/metrics.csv", "/projects.csv"])
+def test_cells_written_by_the_database_are_those_cell_writes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """On SQLite the database writes the CSV cells (app/sqlite_csv.py); the bytes
+    are those of the Python path (cell() + csv.writer) that PostgreSQL takes."""
+    query = {"sector": "energy"} if path == "/projects.csv" else {}
+    written_by_database = client.get(path, params=query).content
+    monkeypatch.setattr(exports, "sql_writes_cells", lambda _conn: False)
+    assert client.get(path, params=query).content == written_by_database

@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         default=512, description="Open connections per process; more get a 503 at once"
     )
+    worker_threads: int = Field(
+        default=4,
+        ge=1,
+        description="Requests a process works on at once (the rest wait their turn, first come "
+        "first served). Python runs one thread at a time, so more threads only share the CPU "
+        "more finely: a slow page then takes as long as all the others together. Keep it below "
+        "the pool's connections so a request never waits for one.",
+    )
     export_concurrency: int = Field(
         default=2,
         ge=1,

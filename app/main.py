@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -17,6 +22,17 @@ from app.web.security import (
 )
 
 
+def _limit_threads(threads: int) -> Any:
+    """Lifespan: the route handlers' thread pool holds `threads` (anyio's default is 40)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; tests pass their own settings (and so their own database)."""
     settings = settings or get_settings()
@@ -30,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "claimed for them, each figure with its source.",
         docs_url=None,
         redoc_url=None,
+        lifespan=_limit_threads(settings.worker_threads),
     )
     app.state.settings = settings
     app.state.engine = build_engine(settings, create_dir=False)

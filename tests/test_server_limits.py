@@ -249,3 +249,19 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError("bri-tracker serve did not start")
+
+
+def test_route_handlers_run_on_the_configured_number_of_threads(seeded_url: str) -> None:
+    """BRI_WORKER_THREADS bounds the handlers' thread pool (anyio's default is 40): requests
+    beyond it wait their turn instead of sharing the CPU 40 ways (docs/deployment.md)."""
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    app = create_app(Settings(database_url=seeded_url, worker_threads=3))
+
+    def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    with TestClient(app) as client:
+        assert client.portal.call(tokens) == 3
+        assert client.get("/healthz").status_code == 200

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     literal_column,
     or_,
     select,
@@ -165,7 +166,10 @@ def sort_index_statements() -> list[str]:
                   "opened": "opened_on"}[column]  # fmt: skip
         direction = " DESC" if key.value.startswith("-") else ""
         name = f"{SORT_INDEX_PREFIX}{key.value.lstrip('-')}{'_desc' if direction else ''}"
-        order = f"({column} IS NULL), {column}{direction}"
+        # Capacity sorts within each unit: the unit sits between, as in SORT_COLUMNS. Without
+        # it the index cannot give the order, and every matching row was read and sorted.
+        unit = "capacity_unit, " if column == "capacity_value" else ""
+        order = f"({column} IS NULL), {unit}{column}{direction}"
         statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON project ({order})")
     return statements
 
@@ -369,7 +373,7 @@ def _row_conditions(
         walk = False
         if rows_wanted is not None:
             total = int(facet_counts(session, filters=filters)["__total__"])
-            walk = total * total > rows_wanted * int(index.projects.sum())
+            walk = _walk_is_cheaper(session, filters, query, total, rows_wanted, index)
         indexed = not (walk or has_text)
         if not indexed:
             conditions += _column_tests(query)
@@ -378,6 +382,47 @@ def _row_conditions(
     if has_text:
         conditions += text_conditions(filters.q, _dialect(session))
     return conditions
+
+
+def _walk_is_cheaper(
+    session: Session,
+    filters: ProjectFilter,
+    query: facets.FacetQuery,
+    total: int,
+    rows_wanted: int,
+    index: facets.FacetIndex,
+) -> bool:
+    """Whether reading rows in the sort's index order, until `rows_wanted` match, reads fewer
+    rows than fetching all `total` matches and sorting them. Matches are assumed spread evenly
+    through the index, except that a capacity sort (unit first, then value) reads every row of
+    the units sorting before the filter's own units first: transport (km) comes after all the
+    MW of energy."""
+    catalogue = int(index.projects.sum())
+    walk_rows = rows_wanted * catalogue / max(total, 1)
+    if filters.sort in (SortKey.capacity, SortKey.capacity_desc) and query.technologies:
+        walk_rows += _rows_before_units(session, query.technologies)
+    return walk_rows < total
+
+
+def _rows_before_units(session: Session, technologies: set[str]) -> int:
+    """Projects with a capacity in a unit sorting before every unit `technologies` use."""
+    counts = _capacity_units(session)
+    own = {unit for (technology, unit) in counts if technology in technologies}
+    if not own:
+        return 0
+    first = min(own)
+    return sum(n for (_technology, unit), n in counts.items() if unit < first)
+
+
+@cached("capacity-units")
+def _capacity_units(session: Session) -> dict[tuple[str, str], int]:
+    """Projects with a capacity, per technology and unit (a few dozen rows)."""
+    statement = (
+        select(P.c.technology_slug, P.c.capacity_unit, func.count())
+        .where(P.c.capacity_value.is_not(None), P.c.capacity_unit.is_not(None))
+        .group_by(P.c.technology_slug, P.c.capacity_unit)
+    )
+    return {(t, u): int(n) for t, u, n in session.connection().execute(statement)}
 
 
 FETCH_BY_ROWID_MAX = 5000

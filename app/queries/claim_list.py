@@ -8,10 +8,10 @@ catalogue's own conditions (app/queries/projects.py).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import orjson
 from pydantic import BaseModel, Field, StringConstraints
@@ -561,26 +561,69 @@ def _claim(row: Any, checks: list[ClaimCheckSummary]) -> ClaimRow:
 
 def claims_of_projects(session: Session, slugs: list[str]) -> dict[str, ProjectClaims]:
     """For each project, its claim count, main claim(s) and verdict counts (catalogue cards,
-    overview headline cards). Main: CO2 tonnes first, then percentages; newest first."""
+    overview headline cards). Main: CO2 tonnes first, then percentages; newest first.
+
+    Two reads: every checked claim of the projects as a narrow row (what choosing the main
+    claims and counting verdicts needs), then whole rows and checks of the main claims only.
+    Building every claim of 50 cards in full was most of a first catalogue page (issue 11)."""
     if not slugs:
         return {}
-    statement = _rows_query().where(
-        MT.c.project_slug.in_(slugs), exists().where(CC.c.metric_slug == MT.c.slug)
+    by_project: dict[str, list[_Brief]] = defaultdict(list)
+    for brief in _briefs(session, slugs):
+        by_project[brief.project_slug].append(brief)
+    chosen = {slug: _main_briefs(briefs) for slug, briefs in by_project.items()}
+    wanted = [b.slug for main in chosen.values() for b in main]
+    rows = session.connection().execute(_rows_query().where(MT.c.slug.in_(wanted)))
+    full = {claim.slug: claim for claim in _with_checks(session, rows.mappings().all())}
+    return {
+        slug: ProjectClaims(
+            count=len(by_project[slug]),
+            main=[full[b.slug] for b in main],
+            verdicts=_verdict_counts(by_project[slug]),
+        )
+        for slug, main in chosen.items()
+    }
+
+
+class _Brief(NamedTuple):
+    """What choosing a project's main claims and counting its verdicts needs of a claim."""
+
+    slug: str
+    project_slug: str
+    kind: str
+    stated_on: date | None
+    canonical_value: float | None
+    verdict: str  # the worst of its readings
+
+
+def _briefs(session: Session, slugs: list[str]) -> list[_Brief]:
+    rank = case(*[(CC.c.verdict == v, i) for i, v in enumerate(VERDICT_ORDER)], else_=9)
+    statement = (
+        select(
+            MT.c.slug,
+            MT.c.project_slug,
+            MT.c.kind,
+            MT.c.stated_on,
+            MT.c.canonical_value,
+            func.min(rank),
+        )
+        .join(CC, CC.c.metric_slug == MT.c.slug)
+        .where(MT.c.project_slug.in_(slugs))
+        .group_by(MT.c.slug)
     )
-    claims = _with_checks(session, session.connection().execute(statement).mappings().all())
-    by_project: dict[str, list[ClaimRow]] = defaultdict(list)
-    for claim in claims:
-        by_project[claim.project_slug].append(claim)
-    return {slug: _project_claims(found) for slug, found in by_project.items()}
+    return [
+        _Brief(slug, project, str(kind), stated_on, value, VERDICT_ORDER[worst])
+        for slug, project, kind, stated_on, value, worst in session.connection().execute(statement)
+    ]
 
 
-def _main_key(claim: ClaimRow) -> tuple[Any, ...]:
+def _main_key(claim: _Brief | ClaimRow) -> tuple[Any, ...]:
     kind_rank = KIND_ORDER.index(claim.kind) if claim.kind in KIND_ORDER else len(KIND_ORDER)
     newest = -(claim.stated_on.toordinal()) if claim.stated_on else 0
     return (kind_rank, claim.stated_on is None, newest, -(claim.canonical_value or 0), claim.slug)
 
 
-def _project_claims(claims: list[ClaimRow]) -> ProjectClaims:
+def _main_briefs(claims: list[_Brief]) -> list[_Brief]:
     ordered = sorted(claims, key=_main_key)
     main = ordered[:1]
     # A second main claim of another kind (CO2 tonnes and a percentage say different things).
@@ -589,12 +632,12 @@ def _project_claims(claims: list[ClaimRow]) -> ProjectClaims:
     )
     if other is not None:
         main.append(other)
-    verdicts: dict[str, int] = {}
-    for verdict in VERDICT_ORDER:
-        n = sum(1 for c in claims if c.verdict.value == verdict)
-        if n:
-            verdicts[verdict] = n
-    return ProjectClaims(count=len(claims), main=main, verdicts=verdicts)
+    return main
+
+
+def _verdict_counts(claims: list[_Brief]) -> dict[str, int]:
+    counts = Counter(c.verdict for c in claims)
+    return {verdict: counts[verdict] for verdict in VERDICT_ORDER if counts[verdict]}
 
 
 def verdict_totals(session: Session) -> dict[str, int]:

@@ -85,9 +85,6 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-MMAP_BYTES = 0x7FFF0000  # SQLITE_MAX_MMAP_SIZE's default; a larger request is capped to it
-
-
 def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -96,10 +93,6 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # Read pages through a memory map (up to SQLite's default ceiling of ~2 GB) instead of
-        # a read() per page into each connection's own 2 MB cache: a first catalogue page
-        # reads scattered claim rows, and this took ~20 % off that (issue 11).
-        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cursor.close()
 
 

@@ -416,10 +416,12 @@ def _rows_before_units(session: Session, technologies: set[str]) -> int:
 
 @cached("capacity-units")
 def _capacity_units(session: Session) -> dict[tuple[str, str], int]:
-    """Projects with a capacity, per technology and unit (a few dozen rows)."""
+    """Projects with a capacity unit, per technology and unit (a few dozen rows; read from
+    ix_project_technology_unit alone)."""
+    # Rows with a unit but no value (none are loaded) would only make the walk look dearer.
     statement = (
         select(P.c.technology_slug, P.c.capacity_unit, func.count())
-        .where(P.c.capacity_value.is_not(None), P.c.capacity_unit.is_not(None))
+        .where(P.c.capacity_unit.is_not(None))
         .group_by(P.c.technology_slug, P.c.capacity_unit)
     )
     return {(t, u): int(n) for t, u, n in session.connection().execute(statement)}

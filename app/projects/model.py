@@ -116,6 +116,9 @@ class Project(SQLModel, ProjectFields, Place, table=True):
         # Catalogue default order within a technology: a page is read in index order.
         Index("ix_project_technology_name", "technology_slug", "name", "slug"),
         Index("ix_project_sector_status", "sector_slug", "status"),
+        # Capacity units per technology, read from the index alone (catalogue.py: where a
+        # capacity-sorted walk through the index starts).
+        Index("ix_project_technology_unit", "technology_slug", "capacity_unit"),
     )
 
     technology_slug: str = Field(foreign_key="sector.slug")

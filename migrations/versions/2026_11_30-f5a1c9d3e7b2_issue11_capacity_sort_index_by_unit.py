@@ -40,7 +40,10 @@ def _recreate(with_unit: bool) -> None:
 
 def upgrade() -> None:
     _recreate(with_unit=True)
+    # The units each technology's capacities use, counted from an index (app/projects/catalogue.py).
+    op.create_index("ix_project_technology_unit", "project", ["technology_slug", "capacity_unit"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_project_technology_unit", table_name="project")
     _recreate(with_unit=False)

@@ -54,6 +54,7 @@ __all__ = [
     "Period",
     "Person",
     "Project",
+    "ProjectClaimSummary",
     "ProjectCountry",
     "ProjectFacetProfile",
     "ProjectKind",
@@ -128,6 +129,25 @@ class ClaimCheck(SQLModel, table=True):
     expected_unit: str | None = None
     missing: str | None = None
     explanation_json: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ProjectClaimSummary(SQLModel, table=True):
+    """A project's checked claims as its card shows them: how many, per worst verdict, and the
+    main one or two (app/queries/claim_summary.py; rebuilt by every load). Cards read this row
+    instead of every claim of the project (issue 11). Projects without a checked claim have no
+    row. WITHOUT ROWID on SQLite: one B-tree keyed by slug."""
+
+    __tablename__ = "project_claim_summary"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    project_slug: str = Field(primary_key=True)
+    claims: int
+    above_range: int
+    below_range: int
+    consistent: int
+    not_checkable: int
+    main_slug: str
+    second_slug: str | None = None
 
 
 class DatasetState(SQLModel, table=True):

@@ -127,11 +127,14 @@ def _point_projects(conn: Connection) -> None:
 
 
 def rebuild_catalogue_summaries(conn: Connection) -> None:
-    """Everything the catalogue reads instead of scanning: facet profiles and the text index."""
+    """Everything the catalogue reads instead of scanning: facet profiles, the text index and
+    the claims each card shows."""
     from app.projects.search import rebuild_search_index
+    from app.queries.claim_summary import rebuild_claim_summaries
 
     rebuild_facet_profiles(conn)
     rebuild_search_index(conn)
+    rebuild_claim_summaries(conn)
 
 
 # ---------------------------------------------------------------- the index (request side)

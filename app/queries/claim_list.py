@@ -8,10 +8,10 @@ catalogue's own conditions (app/queries/projects.py).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
 import orjson
 from pydantic import BaseModel, Field, StringConstraints
@@ -32,11 +32,13 @@ from app.projects.catalogue import PC, _conditions, validate_filter
 from app.projects.filter import ProjectFilter
 from app.queries.cache import cached
 from app.queries.checks import CHECK_LABELS, VERDICT_LABELS
+from app.queries.claim_summary import KINDS, VERDICTS
 
 CC = m.ClaimCheck.__table__  # type: ignore[attr-defined]
 MT = m.Metric.__table__  # type: ignore[attr-defined]
 P = m.Project.__table__  # type: ignore[attr-defined]
 ST = m.Source.__table__  # type: ignore[attr-defined]
+PCS = m.ProjectClaimSummary.__table__  # type: ignore[attr-defined]
 # The filters' EXISTS over checks use an alias, so they never correlate to the verdict facet's
 # join on CC (the catalogue's filters do the same for countries).
 CCF = CC.alias("cc_filter")
@@ -44,14 +46,14 @@ CCF = CC.alias("cc_filter")
 CLAIMANT_MAX = 10
 CLAIMANT_CHARS = 100
 # Worst first: the chip a row leads with when its readings disagree.
-VERDICT_ORDER = ("above_range", "below_range", "consistent", "not_checkable")
+VERDICT_ORDER = VERDICTS  # worst first
 PERIOD_LABELS = {
     "annual": "Annual",
     "cumulative": "Cumulative",
     "one_off": "One-off",
     "unspecified": "Period not stated",
 }
-KIND_ORDER = ("emissions_avoided", "emissions_reduction_pct", "emission_intensity", "coal_saved")
+KIND_ORDER = KINDS  # what a card shows first
 
 
 class ClaimSort(StrEnum):
@@ -563,81 +565,23 @@ def claims_of_projects(session: Session, slugs: list[str]) -> dict[str, ProjectC
     """For each project, its claim count, main claim(s) and verdict counts (catalogue cards,
     overview headline cards). Main: CO2 tonnes first, then percentages; newest first.
 
-    Two reads: every checked claim of the projects as a narrow row (what choosing the main
-    claims and counting verdicts needs), then whole rows and checks of the main claims only.
-    Building every claim of 50 cards in full was most of a first catalogue page (issue 11)."""
+    Counts and the choice of main claims come from `project_claim_summary` (kept by the
+    loader, app/queries/claim_summary.py); only the main claims are read whole."""
     if not slugs:
         return {}
-    by_project: dict[str, list[_Brief]] = defaultdict(list)
-    for brief in _briefs(session, slugs):
-        by_project[brief.project_slug].append(brief)
-    chosen = {slug: _main_briefs(briefs) for slug, briefs in by_project.items()}
-    wanted = [b.slug for main in chosen.values() for b in main]
+    statement = select(PCS).where(PCS.c.project_slug.in_(slugs))
+    summaries = session.connection().execute(statement).mappings().all()
+    wanted = [s[k] for s in summaries for k in ("main_slug", "second_slug") if s[k]]
     rows = session.connection().execute(_rows_query().where(MT.c.slug.in_(wanted)))
     full = {claim.slug: claim for claim in _with_checks(session, rows.mappings().all())}
     return {
-        slug: ProjectClaims(
-            count=len(by_project[slug]),
-            main=[full[b.slug] for b in main],
-            verdicts=_verdict_counts(by_project[slug]),
+        s["project_slug"]: ProjectClaims(
+            count=s["claims"],
+            main=[full[s[k]] for k in ("main_slug", "second_slug") if s[k]],
+            verdicts={v: s[v] for v in VERDICT_ORDER if s[v]},
         )
-        for slug, main in chosen.items()
+        for s in summaries
     }
-
-
-class _Brief(NamedTuple):
-    """What choosing a project's main claims and counting its verdicts needs of a claim."""
-
-    slug: str
-    project_slug: str
-    kind: str
-    stated_on: date | None
-    canonical_value: float | None
-    verdict: str  # the worst of its readings
-
-
-def _briefs(session: Session, slugs: list[str]) -> list[_Brief]:
-    rank = case(*[(CC.c.verdict == v, i) for i, v in enumerate(VERDICT_ORDER)], else_=9)
-    statement = (
-        select(
-            MT.c.slug,
-            MT.c.project_slug,
-            MT.c.kind,
-            MT.c.stated_on,
-            MT.c.canonical_value,
-            func.min(rank),
-        )
-        .join(CC, CC.c.metric_slug == MT.c.slug)
-        .where(MT.c.project_slug.in_(slugs))
-        .group_by(MT.c.slug)
-    )
-    return [
-        _Brief(slug, project, str(kind), stated_on, value, VERDICT_ORDER[worst])
-        for slug, project, kind, stated_on, value, worst in session.connection().execute(statement)
-    ]
-
-
-def _main_key(claim: _Brief | ClaimRow) -> tuple[Any, ...]:
-    kind_rank = KIND_ORDER.index(claim.kind) if claim.kind in KIND_ORDER else len(KIND_ORDER)
-    newest = -(claim.stated_on.toordinal()) if claim.stated_on else 0
-    return (kind_rank, claim.stated_on is None, newest, -(claim.canonical_value or 0), claim.slug)
-
-
-def _main_briefs(claims: list[_Brief]) -> list[_Brief]:
-    ordered = sorted(claims, key=_main_key)
-    main = ordered[:1]
-    # A second main claim of another kind (CO2 tonnes and a percentage say different things).
-    other = next(
-        (c for c in ordered[1:] if c.kind != ordered[0].kind and c.kind in KIND_ORDER[:2]), None
-    )
-    if other is not None:
-        main.append(other)
-    return main
-
-
-def _verdict_counts(claims: list[_Brief]) -> dict[str, int]:
-    counts = Counter(c.verdict for c in claims)
-    return {verdict: counts[verdict] for verdict in VERDICT_ORDER if counts[verdict]}
 
 
 def verdict_totals(session: Session) -> dict[str, int]:

@@ -125,9 +125,10 @@ def _countries(session: Session, slug: str) -> list[CountryRef]:
     return [CountryRef.model_validate(r) for r in rows]
 
 
-@cached("project-record")
 def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
     """A project with its countries, parties, metrics, statements and every source cited."""
+    # Not cached: most project URLs are asked for once, and sizing the record for a cache cost
+    # more than a repeat saved; the response cache keeps the pages and answers asked for again.
     conn = session.connection()
     row = conn.execute(select(P).where(P.c.slug == slug)).mappings().first()
     if row is None:
@@ -159,27 +160,27 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
                 if checks.expected_without_claim
                 else None
             ),
-            "related": related_projects(session, slug=slug),
+            "related": related_projects(
+                session, slug=slug, sector=row["sector_slug"], technology=row["technology_slug"]
+            ),
             "financing": project_financing(session, slug=slug),
             "external_ids": project_external_ids(session, slug=slug),
         }
     )
 
 
-def related_projects(session: Session, *, slug: str, limit: int = 6) -> list[RelatedProject]:
+def related_projects(
+    session: Session, *, slug: str, sector: str, technology: str, limit: int = 6
+) -> list[RelatedProject]:
     """Projects of the same technology first, then of the same sector, by name."""
-    conn = session.connection()
-    me = conn.execute(select(P.c.sector_slug, P.c.technology_slug).where(P.c.slug == slug)).first()
-    if me is None:
-        return []
     sectors = vocabulary(session)["sectors"]
-    siblings = [s for s, (_n, parent) in sectors.items() if parent == me.sector_slug]
-    same = _first_by_name(session, me.technology_slug, exclude=slug, limit=limit)
+    siblings = [s for s, (_n, parent) in sectors.items() if parent == sector]
+    same = _first_by_name(session, technology, exclude=slug, limit=limit)
     others: list[Any] = []
     if len(same) < limit:
-        for technology in siblings:
-            if technology != me.technology_slug:
-                others += _first_by_name(session, technology, exclude=slug, limit=limit)
+        for sibling in siblings:
+            if sibling != technology:
+                others += _first_by_name(session, sibling, exclude=slug, limit=limit)
         others = sorted(others, key=lambda r: (r[1], r[0]))[: limit - len(same)]
     return [
         RelatedProject(slug=s, name=n, technology=_sector_ref(session, t))

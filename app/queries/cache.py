@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -30,13 +31,20 @@ _STATE = DatasetState.__table__  # type: ignore[attr-defined]
 MISSING = object()
 
 
+def dataset_state(session: Session) -> tuple[int, datetime | None]:
+    """The dataset version and when it was loaded, read once per session (so once per request:
+    the caches, the charts' and the page's citations all read this one row)."""
+    state = session.info.get("dataset_state")
+    if state is None:
+        row = session.connection().execute(select(_STATE.c.version, _STATE.c.loaded_at)).first()
+        state = (int(row[0] or 0), row[1]) if row else (0, None)
+        session.info["dataset_state"] = state
+    return state  # type: ignore[no-any-return]
+
+
 def current_version(session: Session) -> int:
     """The dataset version, read once per session (so once per request)."""
-    version = session.info.get("dataset_version")
-    if version is None:
-        version = session.connection().execute(select(_STATE.c.version)).scalar() or 0
-        session.info["dataset_version"] = version
-    return int(version)
+    return dataset_state(session)[0]
 
 
 def _scope(session: Session) -> tuple[Engine, int]:

@@ -366,6 +366,18 @@ def list_claims(session: Session, *, filters: ClaimFilter, with_facets: bool = T
     )
 
 
+def list_project_claims(session: Session, *, slug: str, limit: int) -> tuple[list[ClaimRow], int]:
+    """A known project's claims, as `list_claims` with `project=[slug]` pages them, and their
+    total: the project is not looked up again, and fewer than `limit` rows are the total."""
+    filters = ClaimFilter(project=[slug], per_page=limit)
+    statement = (
+        _rows_query().where(*_where(session, filters)).order_by(*_order(filters.sort)).limit(limit)
+    )
+    items = _with_checks(session, session.connection().execute(statement).mappings().all())
+    total = len(items) if len(items) < limit else _count(session, filters.cache_key())
+    return items, total
+
+
 def all_claims(session: Session, *, filters: ClaimFilter) -> list[ClaimRow]:
     """Every claim matching the filter, in its sort order (the CSV download)."""
     _validate(session, filters)

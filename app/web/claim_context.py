@@ -14,9 +14,11 @@ from app.queries.claim_list import (
     ClaimSort,
     claims_of_projects,
     list_claims,
+    list_project_claims,
     verdict_totals,
 )
 
+PROJECT_CLAIMS = 200  # a project page's claims at a glance (none has nearly so many)
 RATIO_ROWS = 60  # rows in the claim ÷ expected chart; the claims page lists every claim
 VERDICT_WORDS = {v.value: label for v, label in VERDICT_LABELS.items()}
 
@@ -70,11 +72,9 @@ def overview_context(session: Session, headline_slugs: list[str]) -> dict[str, A
 def project_claims_summary(session: Session, slug: str) -> dict[str, Any]:
     """A project page's claims at a glance (the same figure from several claimants grouped,
     with its distinct verdicts) and its own claim ÷ expected chart."""
-    page = list_claims(
-        session, filters=ClaimFilter(project=[slug], per_page=200), with_facets=False
-    )
+    claims, total = list_project_claims(session, slug=slug, limit=PROJECT_CLAIMS)
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for claim in page.items:
+    for claim in claims:
         group = groups.setdefault(
             (claim.kind, claim.as_stated, claim.period),
             {"first": claim, "claims": [], "checks": []},
@@ -88,8 +88,8 @@ def project_claims_summary(session: Session, slug: str) -> dict[str, Any]:
                 seen.add(key)
     ordered = sorted(groups.values(), key=lambda g: len(g["claims"]), reverse=True)
     chart = charts.claim_ratio_chart(
-        page.items,
+        claims,
         chart_id="project-ratios",
         data_url=f"/claims.csv?project={slug}",
     )
-    return {"claim_groups": ordered, "claim_count": page.total, "project_ratio_chart": chart}
+    return {"claim_groups": ordered, "claim_count": total, "project_ratio_chart": chart}

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import select
 from sqlmodel import Session
 
-from app.models import DatasetState
+from app.queries import cache
 
 SITE = "Green BRI Tracker"
-STATE = DatasetState.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -26,8 +24,7 @@ class Citation:
 
 def dataset_state(session: Session) -> tuple[int, datetime | None]:
     """The dataset version and when it was loaded (the citation's date)."""
-    row = session.connection().execute(select(STATE.c.version, STATE.c.loaded_at)).first()
-    return (int(row[0]), row[1]) if row else (0, None)
+    return cache.dataset_state(session)
 
 
 def report_url(target: str, *, title: str, url: str) -> str:

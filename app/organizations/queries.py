@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from app.organizations.model import Organization, OrganizationRef, Person, PersonRef
-from app.queries.lookup import rows_by_slug
+from app.queries.lookup import records_by_slug
 
 O = Organization.__table__  # type: ignore[attr-defined]  # noqa: E741
 PER = Person.__table__  # type: ignore[attr-defined]
@@ -17,15 +17,19 @@ def organizations_by_slug(
     session: Session, slugs: Iterable[str | None]
 ) -> dict[str, OrganizationRef]:
     """The organisations named in `slugs` (None and repeats ignored), by slug."""
-    return {
-        row["slug"]: OrganizationRef.model_validate({**row, "country": row["country_iso3"]})
-        for row in rows_by_slug(session, O, slugs)
-    }
+    return records_by_slug(
+        session,
+        O,
+        slugs,
+        lambda row: OrganizationRef.model_validate({**row, "country": row["country_iso3"]}),
+    )
 
 
 def people_by_slug(session: Session, slugs: Iterable[str | None]) -> dict[str, PersonRef]:
     """The people named in `slugs` (None and repeats ignored), by slug."""
-    return {
-        row["slug"]: PersonRef.model_validate({**row, "organization": row["organization_slug"]})
-        for row in rows_by_slug(session, PER, slugs)
-    }
+    return records_by_slug(
+        session,
+        PER,
+        slugs,
+        lambda row: PersonRef.model_validate({**row, "organization": row["organization_slug"]}),
+    )

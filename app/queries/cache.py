@@ -164,6 +164,16 @@ def cached(name: str, *, ignore: Ignored = ()) -> Callable[[F], F]:
     return decorate
 
 
+def recall(session: Session, key: Any) -> Any:
+    """A value kept with `keep` at this dataset version, or MISSING."""
+    return _queries.get(session, key)
+
+
+def keep(session: Session, key: Any, value: Any) -> None:
+    """Keep `value` under `key` until the dataset version changes (or it is evicted)."""
+    _queries.put(session, key, value)
+
+
 def _without(value: Any, ignore: Ignored) -> Any:
     """A filter with the `ignore` fields set back to their defaults (other values as they are)."""
     if not ignore or not isinstance(value, BaseModel):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session
+
+from app.queries import cache
+
+R = TypeVar("R")
 
 
 def rows_by_slug(session: Session, table: Table, slugs: Iterable[str | None]) -> list[RowMapping]:
@@ -16,3 +21,27 @@ def rows_by_slug(session: Session, table: Table, slugs: Iterable[str | None]) ->
         return []
     statement = select(table).where(table.c.slug.in_(wanted))
     return list(session.connection().execute(statement).mappings())
+
+
+def records_by_slug(
+    session: Session,
+    table: Table,
+    slugs: Iterable[str | None],
+    build: Callable[[RowMapping], R],
+) -> dict[str, R]:
+    """`build(row)` of each row of `table` named in `slugs`, by slug. Each record is kept per
+    dataset version: a source, an organisation or a person is named by many records (a page
+    named the same few in five queries), so only the ones never read before are queried."""
+    wanted = sorted({s for s in slugs if s})
+    found: dict[str, R] = {}
+    missing: list[str] = []
+    for slug in wanted:
+        record = cache.recall(session, (table.name, slug))
+        if record is cache.MISSING:
+            missing.append(slug)
+        else:
+            found[slug] = record
+    for row in rows_by_slug(session, table, missing):
+        record = found[row["slug"]] = build(row)
+        cache.keep(session, (table.name, row["slug"]), record)
+    return {slug: found[slug] for slug in wanted if slug in found}  # in slug order, as read

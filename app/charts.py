@@ -72,7 +72,7 @@ class Chart:
     @property
     def json(self) -> str:
         """The figure as JSON safe inside <script type="application/json"> (no '<' at all)."""
-        return json.dumps(self.figure, separators=(",", ":")).replace("<", "\\u003c")
+        return _figure_json(self.figure).replace("<", "\\u003c")
 
 
 def _layout(height: int, **extra: Any) -> dict[str, Any]:
@@ -103,6 +103,28 @@ NARROW_BARS = {
 def _template() -> dict[str, Any]:
     # plotly's default template, as go.Figure would embed it in every figure.
     return dict(go.Figure().to_dict()["layout"]["template"])
+
+
+@lru_cache(maxsize=1)
+def _template_json() -> str:
+    return json.dumps(_template(), separators=(",", ":"))
+
+
+def _figure_json(figure: dict[str, Any] | None) -> str:
+    """json.dumps(figure) in its compact form; the template every `figure(...)` ends its layout
+    with is written once per process and spliced in (it was most of each chart's JSON)."""
+    layout = (figure or {}).get("layout")
+    if (
+        figure is None
+        or list(figure) != ["data", "layout"]
+        or not isinstance(layout, dict)
+        or layout.get("template") is not _template()
+        or list(layout)[-1] != "template"
+    ):
+        return json.dumps(figure, separators=(",", ":"))
+    rest = {k: v for k, v in layout.items() if k != "template"}
+    head = json.dumps({"data": figure["data"], "layout": rest}, separators=(",", ":"))
+    return head[:-2] + ("," if rest else "") + '"template":' + _template_json() + "}}"
 
 
 def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from app.projects.model import (
     RelatedProject,
 )
 from app.queries.cache import cached
-from app.queries.checks import ClaimCheckOut, ExpectedRangeOut, checks_for_project
+from app.queries.checks import ClaimCheckOut, ExpectedRangeOut, project_checks
 from app.sources.model import SourceOut
 from app.sources.queries import sources_by_slug
 from app.statements.model import StatementOut
@@ -141,7 +141,7 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
     if location and location.source:
         cited.append(location.source.slug)
     sources = sorted(sources_by_slug(session, cited).values(), key=lambda s: (s.publisher, s.title))
-    checks = checks_for_project(session, slug=slug)
+    checks = project_checks(session, slug=slug, view=ClaimCheckOut)
     return ProjectDetail.model_validate(
         {
             **row,
@@ -153,7 +153,7 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
             "metrics": metrics,
             "statements": statements,
             "sources": sources,
-            "checks": [ClaimCheckOut.model_validate(c.model_dump()) for c in checks.checks],
+            "checks": checks.checks,
             "no_claim": checks.no_claim,
             "expected_without_claim": (
                 ExpectedRangeOut.model_validate(checks.expected_without_claim.model_dump())

@@ -185,7 +185,7 @@ def _inputs(raw: list[dict[str, Any]], sources: dict[str, SourceOut]) -> list[Ch
     return inputs
 
 
-def _views(session: Session, rows: list[Any]) -> list[CheckView]:
+def _views(session: Session, rows: list[Any], view: type[CheckView] = CheckView) -> list[CheckView]:
     explanations = [json.loads(r.explanation_json) for r in rows]
     slugs = {i.get("source_slug") for e in explanations for i in e.get("inputs", [])}
     sources = sources_by_slug(session, slugs)
@@ -193,7 +193,7 @@ def _views(session: Session, rows: list[Any]) -> list[CheckView]:
     for row, exp in zip(rows, explanations, strict=True):
         verdict = m.Verdict(row.verdict)
         views.append(
-            CheckView(
+            view(
                 project_slug=row.project_slug,
                 project_name=row.project_name,
                 metric_slug=row.metric_slug,
@@ -246,8 +246,16 @@ def all_checks(session: Session) -> list[CheckView]:
 def checks_for_project(session: Session, *, slug: str) -> ProjectChecks:
     """The checks of one project's claims; for a project with no CO2 claim, also the range its
     generation and grid factor imply (shown without a verdict)."""
+    return project_checks(session, slug=slug)
+
+
+def project_checks(
+    session: Session, *, slug: str, view: type[CheckView] | None = None
+) -> ProjectChecks:
+    """`checks_for_project` read afresh, each check built as `view` (a CheckView subclass such
+    as the API's ClaimCheckOut, built from the row rather than converted afterwards)."""
     rows = list(session.connection().execute(_query().where(CC.c.project_slug == slug)))
-    checks = _views(session, rows)
+    checks = _views(session, rows, view or CheckView)
     result = ProjectChecks(project_slug=slug, checks=checks)
     has_co2_claim = any(c.claim_kind == m.MetricKind.emissions_avoided.value for c in checks)
     if has_co2_claim:

@@ -52,6 +52,8 @@ def _financing_rows(session: Session, *conditions: Any) -> list[FinancingOut]:
         .order_by(F.c.committed_on.is_(None), F.c.committed_on, F.c.slug)
     )  # fmt: skip
     rows = session.connection().execute(statement).mappings().all()
+    if not rows:
+        return []  # most projects: no second query for no sources
     wanted = sorted({r["source_slug"] for r in rows})
     urls: dict[str, str | None] = {
         slug: url

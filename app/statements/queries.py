@@ -46,8 +46,17 @@ def statements_by_slug(session: Session, slugs: list[str]) -> list[StatementOut]
     """Statements in the order of `slugs`, with speaker, organisation, source and topics."""
     if not slugs:
         return []
+    found = session.connection().execute(select(ST).where(ST.c.slug.in_(slugs))).mappings()
+    rows = {r["slug"]: r for r in found}
+    return _statements(session, [rows[slug] for slug in slugs if slug in rows])
+
+
+def _statements(session: Session, rows: Sequence[Any]) -> list[StatementOut]:
+    """Statement rows, in their order, with speaker, organisation, source and topics."""
+    if not rows:
+        return []
     conn = session.connection()
-    rows = {r["slug"]: r for r in conn.execute(select(ST).where(ST.c.slug.in_(slugs))).mappings()}
+    slugs = [r["slug"] for r in rows]
     projects: dict[str, list[ProjectRef]] = defaultdict(list)
     for statement_slug, slug, name in conn.execute(
         select(STP.c.statement_slug, P.c.slug, P.c.name)
@@ -65,39 +74,33 @@ def statements_by_slug(session: Session, slugs: list[str]) -> list[StatementOut]
     ):
         name, parent = names.get(sector_slug, (sector_slug, None))
         sectors[statement_slug].append(SectorRef(slug=sector_slug, name=name, parent=parent))
-    values = list(rows.values())
-    sources = sources_by_slug(session, (r["source_slug"] for r in values))
-    orgs = organizations_by_slug(session, (r["organization_slug"] for r in values))
-    people = people_by_slug(session, (r["speaker_slug"] for r in values))
+    sources = sources_by_slug(session, (r["source_slug"] for r in rows))
+    orgs = organizations_by_slug(session, (r["organization_slug"] for r in rows))
+    people = people_by_slug(session, (r["speaker_slug"] for r in rows))
     return [
         StatementOut.model_validate(
             {
-                **rows[slug],
-                "speaker": people.get(rows[slug]["speaker_slug"] or ""),
-                "organization": orgs.get(rows[slug]["organization_slug"] or ""),
-                "source": sources[rows[slug]["source_slug"]],
-                "projects": projects[slug],
-                "sectors": sectors[slug],
+                **row,
+                "speaker": people.get(row["speaker_slug"] or ""),
+                "organization": orgs.get(row["organization_slug"] or ""),
+                "source": sources[row["source_slug"]],
+                "projects": projects[row["slug"]],
+                "sectors": sectors[row["slug"]],
             }
         )
-        for slug in slugs
-        if slug in rows
+        for row in rows
     ]
 
 
 def project_statements(session: Session, *, slug: str) -> list[StatementOut]:
     """The statements about a project, newest first."""
-    slugs = list(
-        session.connection()
-        .execute(
-            select(ST.c.slug)
-            .join(STP, STP.c.statement_slug == ST.c.slug)
-            .where(STP.c.project_slug == slug)
-            .order_by(*STATEMENT_ORDER)
-        )
-        .scalars()
+    statement = (
+        select(ST)
+        .join(STP, STP.c.statement_slug == ST.c.slug)
+        .where(STP.c.project_slug == slug)
+        .order_by(*STATEMENT_ORDER)
     )
-    return statements_by_slug(session, slugs)
+    return _statements(session, session.connection().execute(statement).mappings().all())
 
 
 def _require(session: Session, column: Any, values: tuple[str, ...], name: str, hint: str) -> None:

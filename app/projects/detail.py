@@ -4,10 +4,11 @@ of /projects/{slug} and /api/v1/projects/{slug}, and the query that builds it.""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlmodel import Session
 
 from app.financing.model import ExternalIdOut, FinancingOut
@@ -100,12 +101,7 @@ def _location(session: Session, row: Any) -> LocationOut | None:
 
 
 def _parties(session: Session, slug: str) -> list[PartyOut]:
-    rows = (
-        session.connection()
-        .execute(select(PP).where(PP.c.project_slug == slug).order_by(PP.c.role))
-        .mappings()
-        .all()
-    )
+    rows = session.connection().execute(_statements()["parties"], {"slug": slug}).mappings().all()
     orgs = organizations_by_slug(session, (r["organization_slug"] for r in rows))
     parties = [
         PartyOut(organization=orgs[r["organization_slug"]], role=r["role"], note=r["note"])
@@ -115,14 +111,24 @@ def _parties(session: Session, slug: str) -> list[PartyOut]:
 
 
 def _countries(session: Session, slug: str) -> list[CountryRef]:
-    statement = (
-        select(C.c.iso3, C.c.name, C.c.region, C.c.subregion)
+    rows = session.connection().execute(_statements()["countries"], {"slug": slug}).mappings()
+    return [CountryRef.model_validate(r) for r in rows]
+
+
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Select[Any]]:
+    """The record's queries, built once with the slug bound per call (building one cost more
+    than running it)."""
+    slug: BindParameter[str] = bindparam("slug")
+    return {
+        "project": select(P).where(P.c.slug == slug),
+        "cited": select(PS.c.source_slug).where(PS.c.project_slug == slug),
+        "parties": select(PP).where(PP.c.project_slug == slug).order_by(PP.c.role),
+        "countries": select(C.c.iso3, C.c.name, C.c.region, C.c.subregion)
         .join(PC, PC.c.country_iso3 == C.c.iso3)
         .where(PC.c.project_slug == slug)
-        .order_by(C.c.name)
-    )
-    rows = session.connection().execute(statement).mappings()
-    return [CountryRef.model_validate(r) for r in rows]
+        .order_by(C.c.name),
+    }
 
 
 def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
@@ -130,13 +136,13 @@ def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
     # Not cached: most project URLs are asked for once, and sizing the record for a cache cost
     # more than a repeat saved; the response cache keeps the pages and answers asked for again.
     conn = session.connection()
-    row = conn.execute(select(P).where(P.c.slug == slug)).mappings().first()
+    row = conn.execute(_statements()["project"], {"slug": slug}).mappings().first()
     if row is None:
         return None
     metrics = project_metrics(session, slug=slug)
     statements = project_statements(session, slug=slug)
     location = _location(session, row)
-    cited = list(conn.execute(select(PS.c.source_slug).where(PS.c.project_slug == slug)).scalars())
+    cited = list(conn.execute(_statements()["cited"], {"slug": slug}).scalars())
     cited += [x.source.slug for x in metrics] + [x.source.slug for x in statements]
     if location and location.source:
         cited.append(location.source.slug)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from app import models as m
@@ -161,6 +162,12 @@ def _query() -> Any:
     )
 
 
+@lru_cache(maxsize=1)
+def _project_query() -> Any:
+    # Built once, the slug bound per call: building it cost more than running it.
+    return _query().where(CC.c.project_slug == bindparam("slug"))
+
+
 def _inputs(raw: list[dict[str, Any]], sources: dict[str, SourceOut]) -> list[CheckInput]:
     inputs = []
     for item in raw:
@@ -254,7 +261,7 @@ def project_checks(
 ) -> ProjectChecks:
     """`checks_for_project` read afresh, each check built as `view` (a CheckView subclass such
     as the API's ClaimCheckOut, built from the row rather than converted afterwards)."""
-    rows = list(session.connection().execute(_query().where(CC.c.project_slug == slug)))
+    rows = list(session.connection().execute(_project_query(), {"slug": slug}))
     checks = _views(session, rows, view or CheckView)
     result = ProjectChecks(project_slug=slug, checks=checks)
     has_co2_claim = any(c.claim_kind == m.MetricKind.emissions_avoided.value for c in checks)

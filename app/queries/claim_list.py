@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 import orjson
 from pydantic import BaseModel, Field, StringConstraints
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select
 from sqlmodel import Session
 
 from app import models as m
@@ -370,12 +371,36 @@ def list_project_claims(session: Session, *, slug: str, limit: int) -> tuple[lis
     """A known project's claims, as `list_claims` with `project=[slug]` pages them, and their
     total: the project is not looked up again, and fewer than `limit` rows are the total."""
     filters = ClaimFilter(project=[slug], per_page=limit)
-    statement = (
-        _rows_query().where(*_where(session, filters)).order_by(*_order(filters.sort)).limit(limit)
-    )
-    items = _with_checks(session, session.connection().execute(statement).mappings().all())
+    found = session.connection().execute(_project_claims(), {"slug": slug, "limit": limit})
+    items = _with_checks(session, found.mappings().all())
     total = len(items) if len(items) < limit else _count(session, filters.cache_key())
     return items, total
+
+
+# Statements built once, values bound per call: building them cost more than running them.
+
+
+@lru_cache(maxsize=1)
+def _project_claims() -> Any:
+    """`_where` and `_order` of `ClaimFilter(project=[slug])`, the slug and limit bound."""
+    return (
+        _rows_query()
+        .where(
+            exists().where(CCF.c.metric_slug == MT.c.slug), MT.c.project_slug == bindparam("slug")
+        )
+        .order_by(*_order(ClaimSort.project))
+        .limit(bindparam("limit"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _checks_of_claims() -> Any:
+    return (
+        select(CC, MT.c.canonical_value)
+        .join(MT, MT.c.slug == CC.c.metric_slug)
+        .where(CC.c.metric_slug.in_(bindparam("slugs", expanding=True)))
+        .order_by(CC.c.metric_slug, CC.c.reading)
+    )
 
 
 def all_claims(session: Session, *, filters: ClaimFilter) -> list[ClaimRow]:
@@ -483,13 +508,8 @@ def _with_checks(session: Session, rows: Any) -> list[ClaimRow]:
     slugs = [row["slug"] for row in rows]
     checks: dict[str, list[ClaimCheckSummary]] = defaultdict(list)
     if slugs:
-        statement = (
-            select(CC, MT.c.canonical_value)
-            .join(MT, MT.c.slug == CC.c.metric_slug)
-            .where(CC.c.metric_slug.in_(slugs))
-            .order_by(CC.c.metric_slug, CC.c.reading)
-        )
-        for check in session.connection().execute(statement).mappings():
+        found = session.connection().execute(_checks_of_claims(), {"slugs": slugs})
+        for check in found.mappings():
             checks[check["metric_slug"]].append(_check_summary(check))
     return [_claim(row, checks[row["slug"]]) for row in rows]
 

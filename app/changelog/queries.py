@@ -12,10 +12,11 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
-from sqlalchemy import String, cast, delete, func, select, tuple_
+from sqlalchemy import Select, String, bindparam, cast, delete, func, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -208,9 +209,13 @@ def recent_loads(session: Session, *, limit: int = 20, listed: int = 50) -> list
 
 def last_changed(session: Session, *, kind: str, slug: str) -> date | None:
     """When this record last changed (the load that added or changed it), if recorded."""
-    found = (
-        session.connection()
-        .execute(select(RD.c.changed_at).where(RD.c.kind == kind, RD.c.slug == slug))
-        .scalar()
-    )
+    found = session.connection().execute(_last_changed(), {"kind": kind, "slug": slug}).scalar()
     return found.date() if found else None
+
+
+@lru_cache(maxsize=1)
+def _last_changed() -> Select[Any]:
+    # Built once, values bound per call (every record page asks).
+    return select(RD.c.changed_at).where(
+        RD.c.kind == bindparam("kind"), RD.c.slug == bindparam("slug")
+    )

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlmodel import Session
 
 from app import models as m
@@ -42,16 +43,32 @@ SYSTEM_NAMES = {
 }
 
 
-def _financing_rows(session: Session, *conditions: Any) -> list[FinancingOut]:
-    statement = (
+def _financing_select() -> Any:
+    return (
         select(F, P.c.name.label("project_name"), O.c.name.label("lender_name"),
                O.c.kind.label("lender_kind"))
         .join(P, P.c.slug == F.c.project_slug)
         .outerjoin(O, O.c.slug == F.c.lender_slug)
-        .where(*conditions)
         .order_by(F.c.committed_on.is_(None), F.c.committed_on, F.c.slug)
     )  # fmt: skip
-    rows = session.connection().execute(statement).mappings().all()
+
+
+@lru_cache(maxsize=1)
+def _project_queries() -> dict[str, Any]:
+    """A project's financing and ids, built once with the slug bound per call (building a
+    statement cost more than running it)."""
+    slug: BindParameter[str] = bindparam("slug")
+    return {
+        "financing": _financing_select().where(F.c.project_slug == slug),
+        "ids": select(X).where(X.c.project_slug == slug).order_by(X.c.system, X.c.value),
+    }
+
+
+def _financing_rows(
+    session: Session, statement: Any, params: dict[str, Any] | None = None
+) -> list[FinancingOut]:
+    """The financing records a `_financing_select()` statement reads."""
+    rows = session.connection().execute(statement, params).mappings().all()
     if not rows:
         return []  # most projects: no second query for no sources
     wanted = sorted({r["source_slug"] for r in rows})
@@ -89,14 +106,13 @@ def _financing_rows(session: Session, *conditions: Any) -> list[FinancingOut]:
 
 def project_financing(session: Session, *, slug: str) -> list[FinancingOut]:
     """A project's financing records, oldest commitment first."""
-    return _financing_rows(session, F.c.project_slug == slug)
+    statement = _project_queries()["financing"]
+    return _financing_rows(session, statement, {"slug": slug})
 
 
 def project_external_ids(session: Session, *, slug: str) -> list[ExternalIdOut]:
     """A project's ids in other databases, with links."""
-    rows = session.connection().execute(
-        select(X).where(X.c.project_slug == slug).order_by(X.c.system, X.c.value)
-    )
+    rows = session.connection().execute(_project_queries()["ids"], {"slug": slug})
     return [
         ExternalIdOut(
             system=row.system,
@@ -175,7 +191,7 @@ def organization_detail(session: Session, *, slug: str) -> OrganizationDetail | 
             .order_by(P.c.name, PP.c.role)
         )
     ]
-    financing = _financing_rows(session, F.c.lender_slug == slug)
+    financing = _financing_rows(session, _financing_select().where(F.c.lender_slug == slug))
     statement_count = conn.execute(
         select(func.count()).select_from(ST).where(ST.c.organization_slug == slug)
     ).scalar()
@@ -279,7 +295,7 @@ def financing_rows(session: Session, *, project_slugs: Iterable[str]) -> list[li
     ordered = sorted(set(project_slugs))
     for start in range(0, len(ordered), 500):
         batch = ordered[start : start + 500]
-        for f in _financing_rows(session, F.c.project_slug.in_(batch)):
+        for f in _financing_rows(session, _financing_select().where(F.c.project_slug.in_(batch))):
             rows.append(
                 [
                     f.slug, f.project_slug, f.project_name,

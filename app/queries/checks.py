@@ -307,25 +307,9 @@ def ladder_rows(
 ) -> list[LadderRow]:
     """Power claims with an implied factor and their ladders: the `limit` largest claims, of
     one project or of all (a bounded read: the overview costs the same at any size)."""
-    query = (
-        select(
-            CC.c.project_slug,
-            PT.c.name,
-            CC.c.metric_slug,
-            CC.c.reading,
-            CC.c.verdict,
-            CC.c.explanation_json,
-            MT.c.claimant,
-            MT.c.stated_on,
-        )
-        .join(MT, MT.c.slug == CC.c.metric_slug)
-        .join(PT, PT.c.slug == CC.c.project_slug)
-        .where(CC.c.check_name == "power")
-        .order_by(MT.c.canonical_value.desc(), CC.c.metric_slug, CC.c.reading)
-        .limit(limit * 4)  # a few have no implied factor (no generation figure)
-    )
+    params: dict[str, Any] = {"limit": limit * 4}  # a few have no implied factor
     if project_slug is not None:
-        query = query.where(CC.c.project_slug == project_slug)
+        params["slug"] = project_slug
     rows = []
     for (
         slug,
@@ -336,7 +320,7 @@ def ladder_rows(
         explanation,
         claimant,
         stated_on,
-    ) in session.connection().execute(query):
+    ) in session.connection().execute(_ladder_query(project_slug is not None), params):
         ladder = json.loads(explanation).get("ladder") or {}
         if not (ladder.get("implied") and ladder.get("rungs")):
             continue  # no implied factor: nothing to place
@@ -355,6 +339,31 @@ def ladder_rows(
         if len(rows) >= limit:
             break
     return rows
+
+
+@lru_cache(maxsize=2)
+def _ladder_query(of_project: bool) -> Any:
+    """Power claims, largest first; built once, the project and limit bound per call."""
+    query = (
+        select(
+            CC.c.project_slug,
+            PT.c.name,
+            CC.c.metric_slug,
+            CC.c.reading,
+            CC.c.verdict,
+            CC.c.explanation_json,
+            MT.c.claimant,
+            MT.c.stated_on,
+        )
+        .join(MT, MT.c.slug == CC.c.metric_slug)
+        .join(PT, PT.c.slug == CC.c.project_slug)
+        .where(CC.c.check_name == "power")
+        .order_by(MT.c.canonical_value.desc(), CC.c.metric_slug, CC.c.reading)
+        .limit(bindparam("limit"))
+    )
+    if of_project:
+        query = query.where(CC.c.project_slug == bindparam("slug"))
+    return query
 
 
 # ---------------------------------------------------------------- claim checks

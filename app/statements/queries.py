@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, func, or_, select
 from sqlmodel import Session
 
 from app.filtering import UnknownFilterValue
@@ -58,20 +59,11 @@ def _statements(session: Session, rows: Sequence[Any]) -> list[StatementOut]:
     conn = session.connection()
     slugs = [r["slug"] for r in rows]
     projects: dict[str, list[ProjectRef]] = defaultdict(list)
-    for statement_slug, slug, name in conn.execute(
-        select(STP.c.statement_slug, P.c.slug, P.c.name)
-        .join(P, P.c.slug == STP.c.project_slug)
-        .where(STP.c.statement_slug.in_(slugs))
-        .order_by(P.c.name)
-    ):
+    for statement_slug, slug, name in conn.execute(_queries()["projects"], {"slugs": slugs}):
         projects[statement_slug].append(ProjectRef(slug=slug, name=name))
     names = vocabulary(session)["sectors"]
     sectors: dict[str, list[SectorRef]] = defaultdict(list)
-    for statement_slug, sector_slug in conn.execute(
-        select(STS.c.statement_slug, STS.c.sector_slug)
-        .where(STS.c.statement_slug.in_(slugs))
-        .order_by(STS.c.sector_slug)
-    ):
+    for statement_slug, sector_slug in conn.execute(_queries()["sectors"], {"slugs": slugs}):
         name, parent = names.get(sector_slug, (sector_slug, None))
         sectors[statement_slug].append(SectorRef(slug=sector_slug, name=name, parent=parent))
     sources = sources_by_slug(session, (r["source_slug"] for r in rows))
@@ -94,13 +86,27 @@ def _statements(session: Session, rows: Sequence[Any]) -> list[StatementOut]:
 
 def project_statements(session: Session, *, slug: str) -> list[StatementOut]:
     """The statements about a project, newest first."""
-    statement = (
-        select(ST)
+    found = session.connection().execute(_queries()["of_project"], {"slug": slug})
+    return _statements(session, found.mappings().all())
+
+
+@lru_cache(maxsize=1)
+def _queries() -> dict[str, Any]:
+    """Built once, values bound per call: building a statement cost more than running it."""
+    slugs: BindParameter[list[str]] = bindparam("slugs", expanding=True)
+    return {
+        "of_project": select(ST)
         .join(STP, STP.c.statement_slug == ST.c.slug)
-        .where(STP.c.project_slug == slug)
-        .order_by(*STATEMENT_ORDER)
-    )
-    return _statements(session, session.connection().execute(statement).mappings().all())
+        .where(STP.c.project_slug == bindparam("slug"))
+        .order_by(*STATEMENT_ORDER),
+        "projects": select(STP.c.statement_slug, P.c.slug, P.c.name)
+        .join(P, P.c.slug == STP.c.project_slug)
+        .where(STP.c.statement_slug.in_(slugs))
+        .order_by(P.c.name),
+        "sectors": select(STS.c.statement_slug, STS.c.sector_slug)
+        .where(STS.c.statement_slug.in_(slugs))
+        .order_by(STS.c.sector_slug),
+    }
 
 
 def _require(session: Session, column: Any, values: tuple[str, ...], name: str, hint: str) -> None:

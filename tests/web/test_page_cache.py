@@ -50,3 +50,24 @@ def test_first_and_repeat_responses_are_the_same_bytes(client: TestClient) -> No
     for name in ("content-encoding", "content-length", "etag", "vary", "cache-control"):
         assert first.headers.get(name) == again.headers.get(name), name
     assert first.content == again.content
+
+
+def test_a_load_refreshes_the_records_a_project_page_names(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    # Sources, organisations and each technology's first projects are kept per dataset
+    # version (read once for many pages): a load that changes them shows on the next request.
+    first = tmp_path / "first"
+    shutil.copytree(MINI, first)
+    sources = first / "sources.yaml"
+    sources.write_text(sources.read_text().replace("A test source", "An older title"))
+    load_paths(engine, [first])
+    client = TestClient(create_app(settings_for(db_url)))
+    record = client.get("/api/v1/projects/test-hydro").json()
+    assert {s["title"] for s in record["sources"]} == {"An older title"}
+    assert "An older title" in client.get("/projects/test-hydro").text
+    load_paths(engine, [MINI])
+    record = client.get("/api/v1/projects/test-hydro").json()
+    assert {s["title"] for s in record["sources"]} == {"A test source"}
+    assert {m["source"]["title"] for m in record["metrics"]} == {"A test source"}
+    assert "An older title" not in client.get("/projects/test-hydro").text

@@ -226,8 +226,12 @@ def test_pages_and_exports_find_the_same_projects_as_the_base_tables(loaded: Eng
         with Session(loaded) as session:
             slugs = all_matching_slugs(session, filters=filters)
             page = list_projects(session, filters=filters.model_copy(update={"per_page": 20}))
+            second = list_projects(
+                session, filters=filters.model_copy(update={"per_page": 20, "page": 2})
+            )
         assert set(slugs) == expected and len(slugs) == len(expected), filters
         assert [item.slug for item in page.items] == list(slugs[:20]), filters
+        assert [item.slug for item in second.items] == list(slugs[20:40]), filters
         assert page.total == len(expected)
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -179,3 +180,25 @@ def watched_page(browser, live_server: str, **context_options):  # type: ignore[
         ),
     )
     return context, page, watch
+
+
+def seed_plus_generated(
+    tmp: Path, name: str, projects: int, prepare: Callable[[Path], None] | None = None
+) -> Engine:
+    """A fresh database with the seed loaded, then `projects` generated ones loaded on top (a
+    second load, so everything a load rebuilds is rebuilt with both in place). `prepare` may
+    edit the generated files first. Empty caches; the caller disposes of the engine."""
+    from app.db import build_engine
+    from app.loader import load_paths
+    from app.migrate import upgrade
+    from app.queries import cache
+
+    engine = build_engine(settings_for(fresh_database_url(tmp, name)))
+    upgrade(engine)
+    load_paths(engine, [SEED_DIR])
+    bench_generator().generate(projects, tmp / "generated")
+    if prepare is not None:
+        prepare(tmp / "generated")
+    load_paths(engine, [tmp / "generated"])
+    cache.clear()
+    return engine

@@ -94,3 +94,23 @@ def test_an_answer_too_big_to_cache_is_served_but_not_kept(seeded_url: str) -> N
         small = httpx.get(f"{base_url}/healthz")
         assert small.status_code == 200
     app.state.engine.dispose()
+
+
+def test_the_facet_summary_is_kept_even_when_bigger_than_a_cache_entry(seeded_url: str) -> None:
+    """The summary every catalogue request reads is held once per dataset version outside the
+    bounded caches: at 1M projects it is bigger than one entry may be, and was rebuilt (1.6 s)
+    on every use, several times per request."""
+    from sqlmodel import Session
+
+    from app.db import build_engine
+    from app.projects.facets import facet_index
+    from app.queries.cache import limit_memory
+
+    engine = build_engine(Settings(database_url=seeded_url))
+    limit_memory(engine, 1024)  # far smaller than the seed's summary
+    query_cache.clear()
+    try:
+        with Session(engine) as first, Session(engine) as second:
+            assert facet_index(first) is facet_index(second)
+    finally:
+        engine.dispose()

@@ -18,8 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import models as m
-from app.loader import load_paths
-from app.queries import cache
 from app.queries.claim_list import (
     CC,
     KIND_ORDER,
@@ -31,21 +29,12 @@ from app.queries.claim_list import (
     _with_checks,
     claims_of_projects,
 )
-from tests.helpers import SEED_DIR, bench_generator, fresh_database_url, settings_for
+from tests.helpers import seed_plus_generated
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    from app.db import build_engine
-    from app.migrate import upgrade
-
-    tmp = tmp_path_factory.mktemp("claim-summary")
-    engine = build_engine(settings_for(fresh_database_url(tmp, "claimsummary")))
-    upgrade(engine)
-    load_paths(engine, [SEED_DIR])
-    bench_generator().generate(300, tmp / "generated")
-    load_paths(engine, [tmp / "generated"])
-    cache.clear()
+    engine = seed_plus_generated(tmp_path_factory.mktemp("claim-summary"), "claimsummary", 300)
     yield engine
     engine.dispose()
 

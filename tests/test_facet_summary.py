@@ -23,12 +23,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app import models as m
-from app.loader import load_paths
 from app.places.vocabulary import slugify
 from app.projects.catalogue import all_matching_slugs, facet_counts, list_projects
 from app.projects.filter import ProjectFilter, SortKey
-from app.queries import cache
-from tests.helpers import SEED_DIR, bench_generator, fresh_database_url, settings_for
+from tests.helpers import seed_plus_generated
 
 FACETS = ("sector", "country", "region", "status", "kind", "verdict", "lender")
 COMBINATIONS = 250
@@ -36,17 +34,7 @@ COMBINATIONS = 250
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    from app.db import build_engine
-    from app.migrate import upgrade
-
-    tmp = tmp_path_factory.mktemp("summary")
-    engine = build_engine(settings_for(fresh_database_url(tmp, "summary")))
-    upgrade(engine)
-    load_paths(engine, [SEED_DIR])
-    bench_generator().generate(600, tmp / "generated")
-    _add_lenders(tmp / "generated")
-    load_paths(engine, [tmp / "generated"])
-    cache.clear()
+    engine = seed_plus_generated(tmp_path_factory.mktemp("summary"), "summary", 600, _add_lenders)
     yield engine
     engine.dispose()
 
@@ -238,8 +226,12 @@ def test_pages_and_exports_find_the_same_projects_as_the_base_tables(loaded: Eng
         with Session(loaded) as session:
             slugs = all_matching_slugs(session, filters=filters)
             page = list_projects(session, filters=filters.model_copy(update={"per_page": 20}))
+            second = list_projects(
+                session, filters=filters.model_copy(update={"per_page": 20, "page": 2})
+            )
         assert set(slugs) == expected and len(slugs) == len(expected), filters
         assert [item.slug for item in page.items] == list(slugs[:20]), filters
+        assert [item.slug for item in second.items] == list(slugs[20:40]), filters
         assert page.total == len(expected)
 
 

@@ -182,6 +182,46 @@ def _without(value: Any, ignore: Ignored) -> Any:
     return value.model_copy(update={f: fields[f].default for f in ignore if f in fields})
 
 
+class PerVersion:
+    """One value per database and dataset version, built by one thread at a time and kept
+    outside the bounded caches: what every request needs, like the facet summary (11 MB at
+    1M projects, more than the bounded caches take in one entry, so it was rebuilt on every
+    use; issue 11). Only the current version's value is kept."""
+
+    def __init__(self, build: Callable[[Session], Any]) -> None:
+        self._build = build
+        self._values: WeakKeyDictionary[Engine, tuple[int, Any]] = WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> Any:
+        # The version is read (a pooled connection checked out) before the lock is taken, so
+        # the builder never waits for a connection that a waiter holds.
+        engine, version = _scope(session)
+        found = self._values.get(engine)
+        if found is not None and found[0] == version:
+            return found[1]
+        with self._lock:  # a burst of first requests waits for one build
+            found = self._values.get(engine)
+            if found is None or found[0] != version:
+                found = (version, self._build(session))
+                self._values[engine] = found
+            return found[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_per_version: list[PerVersion] = []
+
+
+def per_version(build: Callable[[Session], Any]) -> PerVersion:
+    """A PerVersion of `build`, emptied by `clear()` with the query cache."""
+    holder = PerVersion(build)
+    _per_version.append(holder)
+    return holder
+
+
 def usage(engine: Engine) -> tuple[int, int]:
     """(entries, bytes) the query cache holds for `engine`."""
     return _queries.usage(engine)
@@ -189,3 +229,5 @@ def usage(engine: Engine) -> tuple[int, int]:
 
 def clear() -> None:
     _queries.clear()
+    for holder in _per_version:
+        holder.clear()

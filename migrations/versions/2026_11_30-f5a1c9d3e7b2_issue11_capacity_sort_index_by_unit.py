@@ -42,6 +42,10 @@ def upgrade() -> None:
     _recreate(with_unit=True)
     # The units each technology's capacities use, counted from an index (app/projects/catalogue.py).
     op.create_index("ix_project_technology_unit", "project", ["technology_slug", "capacity_unit"])
+    # Without statistics the planner took this index for pages of one technology sorted by
+    # name, and read and sorted the whole technology.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.execute("ANALYZE ix_project_technology_unit" if sqlite else "ANALYZE project")
 
 
 def downgrade() -> None:

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
         default=512, description="Open connections per process; more get a 503 at once"
     )
     worker_threads: int = Field(
-        default=4,
+        default=3,
         ge=1,
         description="Requests a process works on at once (the rest wait their turn, first come "
         "first served). Python runs one thread at a time, so more threads only share the CPU "

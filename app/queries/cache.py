@@ -141,6 +141,21 @@ class VersionedCache:
 _queries = VersionedCache(max_entries=2048)
 
 
+# Records named by many others (sources, organisations, people: app/queries/lookup.py), apart
+# from the query answers, so a dataset with many of them never evicts those.
+_records = VersionedCache(max_entries=4096)
+
+
+def recall(session: Session, key: Any) -> Any:
+    """A record kept with `keep` at this dataset version, or MISSING."""
+    return _records.get(session, key)
+
+
+def keep(session: Session, key: Any, value: Any) -> None:
+    """Keep a record under `key` until the dataset version changes (or it is evicted)."""
+    _records.put(session, key, value)
+
+
 def cached(name: str, *, ignore: Ignored = ()) -> Callable[[F], F]:
     """Cache `fn(session, *args, **kwargs)` per engine and dataset version.
 
@@ -162,16 +177,6 @@ def cached(name: str, *, ignore: Ignored = ()) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def recall(session: Session, key: Any) -> Any:
-    """A value kept with `keep` at this dataset version, or MISSING."""
-    return _queries.get(session, key)
-
-
-def keep(session: Session, key: Any, value: Any) -> None:
-    """Keep `value` under `key` until the dataset version changes (or it is evicted)."""
-    _queries.put(session, key, value)
 
 
 def _without(value: Any, ignore: Ignored) -> Any:
@@ -229,5 +234,6 @@ def usage(engine: Engine) -> tuple[int, int]:
 
 def clear() -> None:
     _queries.clear()
+    _records.clear()
     for holder in _per_version:
         holder.clear()

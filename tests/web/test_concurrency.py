@@ -17,12 +17,15 @@ from itertools import product
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import text
 
 from app.config import Settings
+from app.db import build_engine
 from app.http import cache as response_cache
 from app.main import create_app
 from app.queries import cache
 from tests.helpers import free_port
+from tests.live import running
 
 POOL_SIZE = 2  # two pooled + two overflow connections against 40 worker threads
 CONCURRENCY = 32
@@ -83,6 +86,52 @@ def test_more_requests_than_connections_all_cache_misses_all_answered(
 
     def fetch(url: str) -> int:
         with httpx.Client(base_url=small_pool_server, timeout=60) as http:
+            return http.get(url).status_code
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        statuses = list(pool.map(fetch, urls))
+    failed = {url: status for url, status in zip(urls, statuses, strict=True) if status != 200}
+    assert not failed, f"{len(failed)} of {len(urls)} requests failed: {failed}"
+
+
+@pytest.fixture
+def few_threads_server(seeded_url: str) -> Iterator[str]:
+    """Two handler threads, two pooled connections plus two overflow."""
+    settings = Settings(
+        database_url=seeded_url,
+        db_pool_size=POOL_SIZE,
+        db_pool_timeout_s=POOL_TIMEOUT_S,
+        worker_threads=2,
+    )
+    app = create_app(settings)
+    with running(app) as base_url:
+        yield base_url
+    app.state.engine.dispose()
+
+
+def test_record_lookups_give_their_connection_back_before_the_route_runs(
+    few_threads_server: str, seeded_url: str
+) -> None:
+    """A record page finds its record in a dependency, then runs its route: two turns on the
+    handler threads. A lookup that kept its pooled connection into the wait for the second
+    turn locked the server up once every connection was held by a request waiting for a
+    thread and every thread by a request waiting for a connection (the soak of `make bench`,
+    64 connections: /healthz timed out). Every request must be answered with a 200."""
+    engine = build_engine(Settings(database_url=seeded_url))
+    with engine.connect() as conn:
+        slugs = list(conn.execute(text("SELECT slug FROM project ORDER BY slug")).scalars())
+        isos = list(
+            conn.execute(text("SELECT DISTINCT country_iso3 FROM project_country")).scalars()
+        )
+    engine.dispose()
+    cache.clear()
+    response_cache.clear()
+    urls = [f"/projects/{s}" for s in slugs] + [f"/api/v1/projects/{s}" for s in slugs]
+    urls += [f"/countries/{iso}" for iso in isos]
+    assert len(urls) > CONCURRENCY
+
+    def fetch(url: str) -> int:
+        with httpx.Client(base_url=few_threads_server, timeout=120) as http:
             return http.get(url).status_code
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:

@@ -83,15 +83,20 @@ def test_more_requests_than_connections_all_cache_misses_all_answered(
     response_cache.clear()
     urls = _distinct_urls()
     assert len(urls) == len(set(urls)) > CONCURRENCY
+    failed = _not_answered(small_pool_server, urls)
+    assert not failed, f"{len(failed)} of {len(urls)} requests failed: {failed}"
+
+
+def _not_answered(base_url: str, urls: list[str]) -> dict[str, int]:
+    """GET every URL, CONCURRENCY at a time over real sockets: the URLs not answered 200."""
 
     def fetch(url: str) -> int:
-        with httpx.Client(base_url=small_pool_server, timeout=60) as http:
+        with httpx.Client(base_url=base_url, timeout=120) as http:
             return http.get(url).status_code
 
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         statuses = list(pool.map(fetch, urls))
-    failed = {url: status for url, status in zip(urls, statuses, strict=True) if status != 200}
-    assert not failed, f"{len(failed)} of {len(urls)} requests failed: {failed}"
+    return {url: status for url, status in zip(urls, statuses, strict=True) if status != 200}
 
 
 @pytest.fixture
@@ -129,12 +134,5 @@ def test_record_lookups_give_their_connection_back_before_the_route_runs(
     urls = [f"/projects/{s}" for s in slugs] + [f"/api/v1/projects/{s}" for s in slugs]
     urls += [f"/countries/{iso}" for iso in isos]
     assert len(urls) > CONCURRENCY
-
-    def fetch(url: str) -> int:
-        with httpx.Client(base_url=few_threads_server, timeout=120) as http:
-            return http.get(url).status_code
-
-    with ThreadPoolExecutor(CONCURRENCY) as pool:
-        statuses = list(pool.map(fetch, urls))
-    failed = {url: status for url, status in zip(urls, statuses, strict=True) if status != 200}
+    failed = _not_answered(few_threads_server, urls)
     assert not failed, f"{len(failed)} of {len(urls)} requests failed: {failed}"

@@ -23,6 +23,8 @@ from app.queries.claim_list import (
     KIND_ORDER,
     MT,
     VERDICT_ORDER,
+    CardCheck,
+    CardClaim,
     ClaimRow,
     ProjectClaims,
     _rows_query,
@@ -54,7 +56,14 @@ def _expected(claims: list[ClaimRow]) -> ProjectClaims:
     main += [other] if other is not None else []
     counts = Counter(c.verdict.value for c in claims)
     verdicts = {v: counts[v] for v in VERDICT_ORDER if counts[v]}
-    return ProjectClaims(count=len(claims), main=main, verdicts=verdicts)
+    return ProjectClaims(count=len(claims), main=[_as_card(c) for c in main], verdicts=verdicts)
+
+
+def _as_card(claim: ClaimRow) -> CardClaim:
+    """What a card line shows of a claim the explorer lists: the card's read must agree."""
+    checks = [CardCheck(**{f: getattr(c, f) for f in CardCheck._fields}) for c in claim.checks]
+    fields = {f: getattr(claim, f) for f in CardClaim._fields}
+    return CardClaim(**(fields | {"checks": checks}))
 
 
 def _every_claim_by_project(session: Session) -> dict[str, list[ClaimRow]]:

@@ -9,10 +9,11 @@ catalogue's own conditions (app/queries/projects.py).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import orjson
 from pydantic import BaseModel, Field, StringConstraints
@@ -206,11 +207,43 @@ class ClaimPage(BaseModel):
         return max(1, -(-self.total // self.per_page))
 
 
-class ProjectClaims(BaseModel):
+# A card's claims are plain tuples of what a claim line shows (app/web/claim_markup.py reads
+# ClaimRow and these alike): building ~180 pydantic models per catalogue page of new projects,
+# even unvalidated, cost more than reading them.
+
+
+class CardCheck(NamedTuple):
+    """A check as its verdict chip shows it (those fields of ClaimCheckSummary)."""
+
+    reading: str
+    verdict: m.Verdict
+    verdict_label: str
+    ratio: float | None
+    ladder_text: str | None
+    weak: bool
+    why: str
+
+
+class CardClaim(NamedTuple):
+    """A claim as a card's claim line shows it (those fields of ClaimRow)."""
+
+    slug: str
+    url: str
+    claimant: str | None
+    stated_on: date | None
+    kind: str
+    as_stated: str
+    period: str
+    baseline: str | None
+    checks: list[CardCheck]
+
+
+@dataclass(slots=True)
+class ProjectClaims:
     """What a project card shows: how many claims, the main ones, verdict counts."""
 
     count: int
-    main: list[ClaimRow]
+    main: list[CardClaim]
     verdicts: dict[str, int]
 
 
@@ -515,12 +548,27 @@ def _with_checks(session: Session, rows: Any) -> list[ClaimRow]:
 
 
 def _check_summary(check: Any) -> ClaimCheckSummary:
+    card, explanation = _judged(check)
+    implied = ((explanation.get("ladder") or {}).get("implied") or {}).get("value")
+    findings = [f"{f['name']}: {f['text']}" for f in explanation.get("findings") or []]
+    # Built without validation: every value is already typed (enums and floats by the column
+    # types, the verdict by _judged); validating them was a sixth of a page of new cards.
+    return ClaimCheckSummary.model_construct(
+        **card._asdict(),
+        check=CHECK_LABELS.get(check["check_name"], check["check_name"]),
+        expected_low=check["expected_low"],
+        expected_high=check["expected_high"],
+        expected_unit=check["expected_unit"],
+        implied_factor=None if implied is None else float(implied),  # JSON may hold an int
+        findings=findings,
+    )
+
+
+def _judged(check: Any) -> tuple[CardCheck, dict[str, Any]]:
+    """A stored check as its chip shows it (the reason in one sentence), and its explanation."""
     verdict = m.Verdict(check["verdict"])
     explanation = orjson.loads(check["explanation_json"] or "{}")
-    ladder = explanation.get("ladder") or {}
-    ladder_text = ladder.get("verdict_text")
-    implied = (ladder.get("implied") or {}).get("value")
-    findings = [f"{f['name']}: {f['text']}" for f in explanation.get("findings") or []]
+    ladder_text = (explanation.get("ladder") or {}).get("verdict_text")
     reason = why(
         verdict=verdict.value,
         ratio=check["ratio"],
@@ -537,31 +585,49 @@ def _check_summary(check: Any) -> ClaimCheckSummary:
     blocking = [f["text"] for f in explanation.get("findings") or [] if f["severity"] == "blocking"]
     if blocking and verdict == m.Verdict.not_checkable:
         reason = f"Not checkable: {blocking[0]}"
-    return ClaimCheckSummary(
+    card = CardCheck(
         reading=check["reading"],
-        check=CHECK_LABELS.get(check["check_name"], check["check_name"]),
         verdict=verdict,
         verdict_label=VERDICT_LABELS[verdict],
         ratio=check["ratio"],
-        expected_low=check["expected_low"],
-        expected_high=check["expected_high"],
-        expected_unit=check["expected_unit"],
+        ladder_text=ladder_text,
         weak=verdict == m.Verdict.consistent and check["expected_low"] == 0,
         why=reason,
-        ladder_text=ladder_text,
-        implied_factor=implied,
-        findings=findings,
     )
+    return card, explanation
+
+
+# Worst first, then as read (by reading): the order of a claim's checks.
+_VERDICT_RANK = {v: i for i, v in enumerate(VERDICT_ORDER)}
 
 
 def _claim(row: Any, checks: list[ClaimCheckSummary]) -> ClaimRow:
-    checks = sorted(checks, key=lambda c: VERDICT_ORDER.index(c.verdict.value))
-    kind = str(row["kind"])
-    return ClaimRow(
-        slug=row["slug"],
-        url=f"/claims/{row['slug']}",
+    card = _card_claim(row, [])
+    checks = sorted(checks, key=lambda c: _VERDICT_RANK[c.verdict])
+    return ClaimRow.model_construct(  # typed by the column types, as in _check_summary
+        **(card._asdict() | {"checks": checks}),
         project_slug=row["project_slug"],
         project_name=row["project_name"],
+        value=row["value"],
+        value_high=row["value_high"],
+        unit=row["unit"],
+        qualifier=str(row["qualifier"]),
+        period_label=PERIOD_LABELS.get(card.period, card.period),
+        canonical_value=row["canonical_value"],
+        canonical_unit=row["canonical_unit"],
+        source_slug=row["source_slug"],
+        source_title=row["source_title"],
+        source_publisher=row["source_publisher"],
+        source_url=row["source_url"],
+        verdict=checks[0].verdict if checks else m.Verdict.not_checkable,
+    )
+
+
+def _card_claim(row: Any, checks: list[CardCheck]) -> CardClaim:
+    kind = str(row["kind"])
+    return CardClaim(
+        slug=row["slug"],
+        url=f"/claims/{row['slug']}",
         claimant=row["claimant"],
         stated_on=row["stated_on"],
         kind=kind,
@@ -572,21 +638,9 @@ def _claim(row: Any, checks: list[ClaimCheckSummary]) -> ClaimRow:
             unit=row["unit"],
             kind=kind,
         ),
-        value=row["value"],
-        value_high=row["value_high"],
-        unit=row["unit"],
-        qualifier=str(row["qualifier"]),
         period=str(row["period"]),
-        period_label=PERIOD_LABELS.get(str(row["period"]), str(row["period"])),
         baseline=row["baseline"],
-        canonical_value=row["canonical_value"],
-        canonical_unit=row["canonical_unit"],
-        source_slug=row["source_slug"],
-        source_title=row["source_title"],
-        source_publisher=row["source_publisher"],
-        source_url=row["source_url"],
-        verdict=checks[0].verdict if checks else m.Verdict.not_checkable,
-        checks=checks,
+        checks=sorted(checks, key=lambda c: _VERDICT_RANK[c.verdict]),
     )
 
 
@@ -598,22 +652,57 @@ def claims_of_projects(session: Session, slugs: list[str]) -> dict[str, ProjectC
     overview headline cards). Main: CO2 tonnes first, then percentages; newest first.
 
     Counts and the choice of main claims come from `project_claim_summary` (kept by the
-    loader, app/queries/claim_summary.py); only the main claims are read whole."""
+    loader, app/queries/claim_summary.py); the summaries, their main claims and those claims'
+    checks are one read, a row per check, of the columns a claim line shows."""
     if not slugs:
         return {}
-    statement = select(PCS).where(PCS.c.project_slug.in_(slugs))
-    summaries = session.connection().execute(statement).mappings().all()
-    wanted = [s[k] for s in summaries for k in ("main_slug", "second_slug") if s[k]]
-    rows = session.connection().execute(_rows_query().where(MT.c.slug.in_(wanted)))
-    full = {claim.slug: claim for claim in _with_checks(session, rows.mappings().all())}
+    found = session.connection().execute(_card_claims(), {"slugs": slugs}).mappings().all()
+    summaries: dict[str, Any] = {}
+    checks: dict[str, list[CardCheck]] = {}
+    claim_rows: dict[str, Any] = {}
+    for row in found:
+        summaries.setdefault(row["summary_slug"], row)
+        slug = row["slug"]
+        if slug not in claim_rows:
+            claim_rows[slug], checks[slug] = row, []
+        if row["reading"] is not None:
+            checks[slug].append(_judged(row)[0])
+    claims = {slug: _card_claim(row, checks[slug]) for slug, row in claim_rows.items()}
     return {
-        s["project_slug"]: ProjectClaims(
+        project: ProjectClaims(
             count=s["claims"],
-            main=[full[s[k]] for k in ("main_slug", "second_slug") if s[k]],
+            main=[claims[s[k]] for k in ("main_slug", "second_slug") if s[k]],
             verdicts={v: s[v] for v in VERDICT_ORDER if s[v]},
         )
-        for s in summaries
+        for project, s in summaries.items()
     }
+
+
+@lru_cache(maxsize=1)
+def _card_claims() -> Any:
+    """Summaries of the projects bound as `slugs`, each joined to its main claims and their
+    checks (LEFT: a claim without checks still has its row)."""
+    claim_columns = ("slug", "claimant", "stated_on", "kind", "qualifier", "value", "value_high")
+    check_columns = ("reading", "check_name", "verdict", "ratio", "expected_low", "expected_high")
+    return (
+        select(
+            PCS.c.project_slug.label("summary_slug"),
+            PCS.c.claims,
+            PCS.c.main_slug,
+            PCS.c.second_slug,
+            *[PCS.c[v] for v in VERDICT_ORDER],
+            *[MT.c[name] for name in (*claim_columns, "unit", "period", "baseline")],
+            *[CC.c[name] for name in (*check_columns, "expected_unit", "missing")],
+            CC.c.explanation_json,
+        )
+        .select_from(
+            PCS.join(MT, MT.c.slug.in_([PCS.c.main_slug, PCS.c.second_slug])).outerjoin(
+                CC, CC.c.metric_slug == MT.c.slug
+            )
+        )
+        .where(PCS.c.project_slug.in_(bindparam("slugs", expanding=True)))
+        .order_by(MT.c.slug, CC.c.reading)
+    )
 
 
 def verdict_totals(session: Session) -> dict[str, int]:

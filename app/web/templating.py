@@ -12,6 +12,7 @@ from app.config import PROJECT_ROOT
 from app.http.etag import etag_of, not_modified
 from app.http.negotiation import PAGE_VARY, wants_fragment
 from app.web import filters
+from app.web.claim_markup import GLOBALS as CLAIM_MARKUP
 from app.web.facet_panel import facet_list
 from app.web.static import static_url
 
@@ -21,6 +22,7 @@ templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 templates.env.auto_reload = False
 templates.env.globals["static_url"] = static_url
 templates.env.globals["facet_list"] = facet_list
+templates.env.globals.update(CLAIM_MARKUP)
 filters.install(templates.env)  # every template, however it is rendered, has the filters
 
 

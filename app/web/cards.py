@@ -12,14 +12,15 @@ read without model validation (`claims_of_projects`). 50 new cards at 100k: 15 -
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlmodel import Session
 
 from app.projects.model import ProjectSummary
 from app.queries.cache import MISSING, VersionedCache
 from app.queries.claim_list import ProjectClaims, claims_of_projects
-from app.web.claim_markup import claim_line
+from app.web.claim_markup import claim_line_html, esc, word
 from app.web.filters import day, label, number, tonnes
 
 _cards = VersionedCache(max_entries=20_000)
@@ -44,51 +45,55 @@ def project_card(
     p: ProjectSummary, sector_names: dict[str, str], claims: ProjectClaims | None
 ) -> Markup:
     """One card (`<li class="card">`); `claims` None: the project has no checked claim."""
-    slug = escape(p.slug)
-    local = f' <span class="local-name" lang="zh">{escape(p.local_name)}</span>'
-    places = f" · {escape(', ').join(p.countries)}" if p.countries else ""
-    sector = escape(sector_names.get(p.sector, p.sector))
+    slug = esc(p.slug)
+    local = f' <span class="local-name" lang="zh">{esc(p.local_name)}</span>'
+    places = f" · {word(', '.join(p.countries))}" if p.countries else ""
+    sector = word(sector_names.get(p.sector, p.sector))
     out = [
         f'\n<li class="card">\n  <h3 class="card-title"><a href="/projects/{slug}">'
-        f"{escape(p.name)}</a>{local if p.local_name else ''}</h3>\n"
-        f'  <p class="muted">{escape(p.technology_name)} · {sector}{places}</p>\n'
+        f"{esc(p.name)}</a>{local if p.local_name else ''}</h3>\n"
+        f'  <p class="muted">{word(p.technology_name)} · {sector}{places}</p>\n'
         '  \n  <div class="card-claims">\n    '
     ]
     if claims and claims.count:
         out.append("\n    ")
-        out += [claim_line(claim) for claim in claims.main]
-        verdicts = "".join(
-            f' <span class="chip chip--{escape(v.replace("_", "-"))}">{n} '
-            f"{escape(v.replace('_', ' '))}</span>"
-            for v, n in claims.verdicts.items()
-        )
+        out += [claim_line_html(claim) for claim in claims.main]
         many = "" if claims.count == 1 else "s"
         out.append(
             f'\n    <p class="card__more"><a href="/projects/{slug}#checks-title">{claims.count}'
-            f" claim{many} checked</a>{verdicts}</p>\n    "
+            f" claim{many} checked</a>{_verdict_counts(tuple(claims.verdicts.items()))}</p>\n    "
         )
     else:
         out.append('\n    <p class="muted card__more">No emission claim found.</p>\n    ')
     capacity = (
-        f"{escape(number(p.capacity_value))} {escape(p.capacity_unit)}"
+        f"{esc(number(p.capacity_value))} {word(p.capacity_unit)}"
         if p.capacity_value is not None
         else "—"
     )
     out.append(
         "\n  </div>\n  \n"
         '  <dl class="facts-inline">\n'
-        f"    <div><dt>Status</dt><dd>{escape(label(p.status))}</dd></div>\n"
+        f"    <div><dt>Status</dt><dd>{word(label(p.status))}</dd></div>\n"
         f"    <div><dt>Capacity</dt><dd>{capacity}</dd></div>\n"
-        f"    <div><dt>Opened</dt><dd>{escape(day(p.opened_on))}</dd></div>\n    "
+        f"    <div><dt>Opened</dt><dd>{esc(day(p.opened_on))}</dd></div>\n    "
     )
     claimed = p.claimed_tco2_per_year
     if claimed is not None:
         out.append(
-            f'<div><dt>Largest annual claim</dt><dd data-claimed="{escape(claimed)}">'
-            f"{escape(tonnes(claimed))} CO2</dd></div>"
+            f'<div><dt>Largest annual claim</dt><dd data-claimed="{esc(claimed)}">'
+            f"{esc(tonnes(claimed))} CO2</dd></div>"
         )
     out.append("\n  </dl>\n  ")
     if p.kind == "reference":
         out.append('<p class="tag">Reference: domestic showcase</p>')
     out.append("\n</li>")
     return Markup("".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _verdict_counts(counts: tuple[tuple[str, int], ...]) -> str:
+    """' <span class="chip chip--above-range">2 above range</span>' per verdict."""
+    chip = ' <span class="chip chip--{}">{} {}</span>'
+    return "".join(
+        chip.format(esc(v.replace("_", "-")), n, esc(v.replace("_", " "))) for v, n in counts
+    )

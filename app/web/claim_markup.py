@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Protocol
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 
 class CheckLike(Protocol):
@@ -61,6 +61,25 @@ PERIOD_NOT_STATED = ' <span class="muted">(period not stated)</span>'
 BASELINE_NOT_STATED = ("not stated", "unstated", "unspecified")
 
 
+def esc(value: object) -> str:
+    """`markupsafe.escape(value)` for plain text, as a str with the same entities: a page of
+    new cards escapes ~1,200 values, and a Markup object per value doubled the cost."""
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
+@lru_cache(maxsize=4096)
+def word(value: object) -> str:
+    """`esc` of a value from a small vocabulary (labels, readings, units, sector names)."""
+    return esc(value)
+
+
 def ratio_text(c: CheckLike) -> str:
     """'1.8× expected', '3× the grid average'; empty without a ratio or for not checkable."""
     if c.ratio is None or c.verdict == "not_checkable":
@@ -71,35 +90,30 @@ def ratio_text(c: CheckLike) -> str:
 
 @lru_cache(maxsize=64)
 def _chip_head(verdict: str) -> str:
-    return f'<span class="chip chip--{escape(verdict.replace("_", "-"))}" title="'
+    return f'<span class="chip chip--{esc(verdict.replace("_", "-"))}" title="'
 
 
-def verdict_chip(c: CheckLike, show_reading: bool = True) -> Markup:
-    """A check's verdict as a chip, its reason in the title; the reading when not 'as stated'."""
-    out = [_chip_head(str(c.verdict)), escape(c.why), '">']
+def _chip(c: CheckLike, show_reading: bool = True) -> str:
+    out = f'{_chip_head(c.verdict)}{esc(c.why)}">'
     if show_reading and c.reading != "as stated":
-        out += ['<span class="chip__reading">', escape(c.reading), ":</span> "]
-    out.append(escape(c.verdict_label))
+        out += f'<span class="chip__reading">{word(c.reading)}:</span> '
+    out += word(c.verdict_label)
     ratio = ratio_text(c)
     if ratio:
-        out += [' <span class="chip__ratio">· ', ratio, "</span>"]
+        out += f' <span class="chip__ratio">· {ratio}</span>'
     if c.weak:
-        out.append(' <span class="chip__weak">· weak check</span>')
-    out.append("</span>")
-    return Markup("".join(out))
+        out += ' <span class="chip__weak">· weak check</span>'
+    return out + "</span>"
 
 
-def who_when(claim: ClaimLike) -> Markup:
-    """Who made the claim and the year, as a <time> with the day."""
-    who = f'<span class="claim__who">{escape(claim.claimant or "Claimant not named")}</span>'
+def _who_when(claim: ClaimLike) -> str:
+    who = f'<span class="claim__who">{esc(claim.claimant or "Claimant not named")}</span>'
     if claim.stated_on:
-        day = claim.stated_on.isoformat()
-        who += f', <time datetime="{day}">{claim.stated_on.year}</time>'
-    return Markup(who)
+        who += f', <time datetime="{claim.stated_on.isoformat()}">{claim.stated_on.year}</time>'
+    return who
 
 
-def period_words(claim: ClaimLike) -> Markup:
-    """' a year', ' lower emissions', ' vs coal': what the figure is over and against."""
+def _period_words(claim: ClaimLike) -> str:
     words = ""
     if claim.kind == "emissions_avoided":
         words = PERIOD_WORDS.get(claim.period, PERIOD_NOT_STATED)
@@ -110,28 +124,52 @@ def period_words(claim: ClaimLike) -> Markup:
         words += ' <span class="muted">(baseline not stated)</span>'
     elif baseline:
         against = baseline if baseline[:3].lower() == "vs " else f"vs {baseline}"
-        words += f' <span class="muted">{escape(against)}</span>'
-    return Markup(words)
+        words += f' <span class="muted">{esc(against)}</span>'
+    return words
+
+
+def _claim_value(claim: ClaimLike) -> str:
+    return (
+        f'<a class="claim__value" href="{esc(claim.url)}">{esc(claim.as_stated)}</a>'
+        f"{_period_words(claim)}"
+    )
+
+
+def claim_line_html(claim: ClaimLike) -> str:
+    """`claim_line` as a str, for markup built around it (app/web/cards.py)."""
+    chips = "".join(f"{_chip(c)} " for c in claim.checks)
+    return f'<p class="claim-line">{_claim_value(claim)} — {_who_when(claim)}<br>\n{chips}</p>'
+
+
+# What templates call (Jinja globals): the same markup, marked safe.
+
+
+def verdict_chip(c: CheckLike, show_reading: bool = True) -> Markup:
+    """A check's verdict as a chip, its reason in the title; the reading when not 'as stated'."""
+    return Markup(_chip(c, show_reading))
+
+
+def who_when(claim: ClaimLike) -> Markup:
+    """Who made the claim and the year, as a <time> with the day."""
+    return Markup(_who_when(claim))
+
+
+def period_words(claim: ClaimLike) -> Markup:
+    """' a year', ' lower emissions', ' vs coal': what the figure is over and against."""
+    return Markup(_period_words(claim))
 
 
 def claim_value(claim: ClaimLike) -> Markup:
     """The figure as stated, linked to the claim's page, and its period words."""
-    return Markup(
-        f'<a class="claim__value" href="{escape(claim.url)}">{escape(claim.as_stated)}</a>'
-        f"{period_words(claim)}"
-    )
+    return Markup(_claim_value(claim))
 
 
 def claim_line(claim: ClaimLike) -> Markup:
     """One line a card shows: the claim as stated, who and when, the verdict chips."""
-    chips = "".join(f"{verdict_chip(c)} " for c in claim.checks)
-    return Markup(
-        f'<p class="claim-line">{claim_value(claim)} — {who_when(claim)}<br>\n{chips}</p>'
-    )
+    return Markup(claim_line_html(claim))
 
 
 GLOBALS = {
-    "ratio_text": ratio_text,
     "verdict_chip": verdict_chip,
     "who_when": who_when,
     "period_words": period_words,

@@ -24,8 +24,10 @@ from sqlmodel import Session
 
 from app import models as m
 from app.places.vocabulary import slugify
+from app.projects import facets
 from app.projects.catalogue import all_matching_slugs, facet_counts, list_projects
 from app.projects.filter import ProjectFilter, SortKey
+from app.projects.search import text_conditions, text_index_query
 from tests.helpers import seed_plus_generated
 
 FACETS = ("sector", "country", "region", "status", "kind", "verdict", "lender")
@@ -245,3 +247,31 @@ def test_every_project_points_at_its_profile(loaded: Engine) -> None:
         sizes = dict(conn.execute(select(FP.c.id, FP.c.projects)).all())
     assert set(pointed) == projects
     assert Counter(pointed.values()) == Counter(sizes)
+
+
+def test_text_matches_from_the_index_alone_equal_the_row_tests(loaded: Engine) -> None:
+    """SQLite answers a text query of indexable words from the trigram index and places the
+    rowids on profiles through `rowid_profiles`, never reading project rows: it must find
+    exactly the projects (and profiles) that the LIKE tests on the rows find."""
+    queries = ["rail", "solar park", "port city", "green hydro", "wind", "no-such-word"]
+    with Session(loaded) as session:
+        dialect = session.get_bind().dialect.name
+        index = facets.facet_index(session)
+        for q in queries:
+            from_index = text_index_query(q, dialect)
+            if dialect != "sqlite":
+                assert from_index is None
+                continue
+            assert from_index is not None, q
+            fast = facets.indexed_text_matches(session, from_index)
+            slow = facets.text_matches(session, index, text_conditions(q, dialect))
+            assert _placed(fast) == _placed(slow), q
+            assert len(fast.profiles) or q == "no-such-word"
+        # Words the index cannot take (under three letters, LIKE wildcards) keep the tests.
+        assert text_index_query("ab park", dialect) is None
+        assert text_index_query("50% solar", dialect) is None
+
+
+def _placed(matches: facets.TextMatches) -> list[tuple[int, int]]:
+    assert matches.rowids is not None
+    return sorted(zip(matches.rowids.tolist(), matches.profiles.tolist(), strict=True))

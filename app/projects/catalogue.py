@@ -42,7 +42,7 @@ from app.places.vocabulary import (
 from app.projects import facets
 from app.projects.filter import ProjectFilter, SortKey
 from app.projects.model import Project, ProjectCountry, ProjectFacetProfile, ProjectSummary
-from app.projects.search import SORT_INDEX_PREFIX, text_conditions
+from app.projects.search import SORT_INDEX_PREFIX, text_conditions, text_index_query
 from app.queries.cache import cached
 from app.queries.checks import VERDICT_LABELS
 
@@ -227,6 +227,9 @@ def _text_key(filters: ProjectFilter) -> str:
 @cached("text-matches")
 def _text_matches(session: Session, *, q: str) -> facets.TextMatches:
     """The projects a text query matches, found once per query and dataset version."""
+    from_index = text_index_query(q, _dialect(session))
+    if from_index is not None:
+        return facets.indexed_text_matches(session, from_index)
     conditions = text_conditions(q, _dialect(session))
     return facets.text_matches(session, facets.facet_index(session), conditions)
 

@@ -25,7 +25,7 @@ from itertools import chain
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import literal_column, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -285,7 +285,8 @@ def indexed_text_matches(session: Session, index_query: Any) -> TextMatches:
 
 def rowid_profiles(session: Session) -> Ints:
     """SQLite: each project's profile position in the FacetIndex, by project rowid (-1: no
-    project or no profile); read once per dataset version (0.8 MB at 100k projects)."""
+    project or no profile), for every rowid up to the largest; read once per dataset version
+    (0.8 MB at 100k projects)."""
     return cast(Ints, _rowid_profiles.get(session))
 
 
@@ -297,7 +298,10 @@ def _read_rowid_profiles(session: Session) -> Ints:
     found = session.connection().execute(statement)
     pairs = np.fromiter(chain.from_iterable(found), dtype=np.int64).reshape(-1, 2)
     rowids, ids = pairs[:, 0], pairs[:, 1]
-    out = np.full(int(rowids.max()) + 1 if len(rowids) else 0, -1, dtype=np.int64)
+    # Sized by every project's rowid: the catalogue's sort orders index it with any of them.
+    last = session.connection().execute(select(func.max(literal_column("project.rowid")))
+                                        .select_from(P)).scalar()  # fmt: skip
+    out = np.full(int(last or 0) + 1, -1, dtype=np.int64)
     positions = np.searchsorted(index.ids, ids)
     known = (positions < index.size) & (index.ids[np.minimum(positions, index.size - 1)] == ids)
     out[rowids[known]] = positions[known]

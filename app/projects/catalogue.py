@@ -47,7 +47,7 @@ from app.projects.search import SORT_INDEX_PREFIX, text_conditions, text_index_q
 from app.queries.cache import cached
 from app.queries.checks import VERDICT_LABELS
 
-Ints = facets.Ints
+Rowids = page_order.Rowids
 P = Project.__table__  # type: ignore[attr-defined]
 PC = ProjectCountry.__table__  # type: ignore[attr-defined]
 PFP = ProjectFacetProfile.__table__  # type: ignore[attr-defined]
@@ -546,7 +546,7 @@ def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]
     return [_summary(row, countries[row["slug"]], vocab) for row in rows]
 
 
-def _page_rowids(session: Session, filters: ProjectFilter) -> Ints | None:
+def _page_rowids(session: Session, filters: ProjectFilter) -> Rowids | None:
     """SQLite, once its sort orders are read: the rowids of the page, in order, from the
     sort's order and the filter's masks (app/projects/page_order.py); None: read by SQL."""
     skip = (filters.page - 1) * filters.per_page
@@ -563,14 +563,14 @@ def _rowids_in_order(
     total: int,
     *,
     claimed: bool = False,
-) -> Ints | None:
+) -> Rowids | None:
     """Rowids of the `count` matches after `skip` in `key`'s order (`total`: how many match;
     `claimed`: only projects with an annual CO2 claim), or None while the orders are read."""
     order = page_orders(session, key)
     if order is None:
         return None
     if skip >= total:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32)
     index = facets.facet_index(session)
     keep = facets.kept(index, _facet_query(filters, vocabulary(session)))
     passes = page_order.profile_test(session, keep & index.claimed if claimed else keep)
@@ -581,7 +581,7 @@ def _rowids_in_order(
     return page_order.first_matches(order, passes, skip + count, total / len(order))[skip:]
 
 
-def page_orders(session: Session, key: SortKey = SortKey.name) -> Ints | None:
+def page_orders(session: Session, key: SortKey = SortKey.name) -> Rowids | None:
     """SQLite: `key`'s order of every project, or None while they are read (this call
     starts reading them all for the dataset version: the app calls it as it starts)."""
     return page_order.sort_order(session, key, _full_order)
@@ -591,7 +591,7 @@ def _full_order(key: SortKey) -> list[Any]:
     return [*SORT_COLUMNS[key], P.c.slug]
 
 
-def _rows_by_rowid(conn: Any, rowids: Ints, columns: Sequence[Any] = ()) -> Sequence[Any]:
+def _rows_by_rowid(conn: Any, rowids: Rowids, columns: Sequence[Any] = ()) -> Sequence[Any]:
     """The rows of `rowids` (catalogue `columns`, by default a card's), in that order."""
     if not len(rowids):
         return []

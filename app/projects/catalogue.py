@@ -43,7 +43,7 @@ from app.places.vocabulary import (
 from app.projects import facets, page_order
 from app.projects.filter import ProjectFilter, SortKey
 from app.projects.model import Project, ProjectCountry, ProjectFacetProfile, ProjectSummary
-from app.projects.search import SORT_INDEX_PREFIX, text_conditions, text_index_query
+from app.projects.search import text_conditions, text_index_query
 from app.queries.cache import cached
 from app.queries.checks import VERDICT_LABELS
 
@@ -154,27 +154,6 @@ SORT_COLUMNS = {
     SortKey.opened: (P.c.opened_on.is_(None), P.c.opened_on.asc()),
     SortKey.opened_desc: (P.c.opened_on.is_(None), P.c.opened_on.desc()),
 }
-
-
-def sort_index_statements() -> list[str]:
-    """CREATE INDEX statements whose order is each non-name sort's ORDER BY (NULLs last), so a
-    sorted page of a broad filter is read in index order, not sorted (used by the migration;
-    a name sort reads ix_project_name)."""
-    statements = []
-    for key in SORT_COLUMNS:
-        if key in (SortKey.name, SortKey.name_desc):
-            continue
-        column = key.value.lstrip("-")
-        column = {"capacity": "capacity_value", "claimed": "claimed_tco2_per_year",
-                  "opened": "opened_on"}[column]  # fmt: skip
-        direction = " DESC" if key.value.startswith("-") else ""
-        name = f"{SORT_INDEX_PREFIX}{key.value.lstrip('-')}{'_desc' if direction else ''}"
-        # Capacity sorts within each unit: the unit sits between, as in SORT_COLUMNS. Without
-        # it the index cannot give the order, and every matching row was read and sorted.
-        unit = "capacity_unit, " if column == "capacity_value" else ""
-        order = f"({column} IS NULL), {unit}{column}{direction}"
-        statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON project ({order})")
-    return statements
 
 
 # ---------------------------------------------------------------- queries

@@ -43,11 +43,15 @@ def _lifespan(threads: int) -> Any:
 
 
 def _read_summaries(engine: Engine) -> None:
-    from app.projects.facets import facet_index
+    from app.projects.catalogue import page_orders
+    from app.projects.facets import facet_index, rowid_profiles
 
     try:
         with Session(engine) as session:
             facet_index(session)
+            if engine.dialect.name == "sqlite":  # what text queries and pages are found with
+                rowid_profiles(session)
+                page_orders(session)  # read by a thread of their own
     except Exception as exc:  # best effort (e.g. not migrated yet): the first request says why
         log.warning("catalogue summary not read at start: %s", exc.__class__.__name__)
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from bs4 import BeautifulSoup, Tag
+from markupsafe import escape
 
 from app import models as m
 from app.projects.model import ProjectSummary
 from app.queries.claim_list import CardCheck, CardClaim, ProjectClaims
 from app.web.cards import project_card
-from app.web.claim_markup import claim_line, verdict_chip
+from app.web.claim_markup import claim_line, esc, verdict_chip, word
 from app.web.templating import templates
 
 NASTY = """Li & <b>Sons</b> "Ltd" 'HK'"""
@@ -49,6 +51,11 @@ def claim(**changes: object) -> CardClaim:
 
 def parsed(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
+
+
+@pytest.mark.parametrize("text", [NASTY, "plain", "", "a&&b<<>>\"\"''", "李 & 子 – 3×", 12.5])
+def test_esc_writes_what_jinja_autoescape_writes(text: object) -> None:
+    assert esc(text) == word(text) == str(escape(text))
 
 
 def test_claimant_and_why_with_markup_characters_are_text_and_attribute_values() -> None:

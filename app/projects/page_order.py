@@ -91,10 +91,16 @@ def _version_now(conn: Connection) -> int:
 
 
 def read_order(conn: Connection, order: list[Any]) -> Rowids:
-    """Every project's rowid in `order` (one read of the sort's index and the rows)."""
+    """Every project's rowid in `order` (an index-only scan: the sort indexes end in slug).
+    Read through the driver's cursor: SQLAlchemy's row objects cost 4x the scan itself."""
     rowid: Any = literal_column("project.rowid")
-    found = conn.execute(select(rowid).select_from(facets.P).order_by(*order))
-    return np.fromiter(chain.from_iterable(found), dtype=np.int32)
+    statement = select(rowid).select_from(facets.P).order_by(*order)
+    sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return np.fromiter(chain.from_iterable(cursor.execute(sql)), dtype=np.int32)
+    finally:
+        cursor.close()
 
 
 def first_matches(

@@ -57,6 +57,12 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
+# Page cache per SQLite connection (SQLite's default is 2 MB). Card claims at 100k projects are
+# random lookups in a 1 GB file: with 2 MB the B-trees' inner pages were evicted and read again
+# from the OS, 6.5 ms of CPU per 50 cards; with 8 MB, 2.8 ms (more gave no more).
+SQLITE_CACHE_KIB = 8192
+
+
 def build_engine(settings: Settings, *, create_dir: bool = True) -> Engine:
     """One engine per app or command; never per request."""
     url = normalise_url(settings.database_url)
@@ -78,7 +84,9 @@ def build_engine(settings: Settings, *, create_dir: bool = True) -> Engine:
 
 
 def _pool_options(settings: Settings) -> dict[str, Any]:
+    # Last in, first out: the same few connections serve a steady load, their page caches warm.
     return {
+        "pool_use_lifo": True,
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_pool_size,
         "pool_timeout": settings.db_pool_timeout_s,
@@ -93,6 +101,7 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
 

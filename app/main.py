@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.config import Settings, get_settings
 from app.db import build_engine, check_database
+from app.http.cache import GZIP_LEVEL, GZIP_MIN_BYTES
 from app.queries.cache import limit_memory
 from app.seeding import prepare_database
 from app.web.security import (
@@ -63,11 +64,15 @@ def _settle_process() -> None:
 
 
 def _read_summaries(engine: Engine) -> None:
-    from app.projects.facets import facet_index
+    from app.projects.catalogue import page_orders
+    from app.projects.facets import facet_index, rowid_profiles
 
     try:
         with Session(engine) as session:
             facet_index(session)
+            if engine.dialect.name == "sqlite":  # what text queries and pages are found with
+                rowid_profiles(session)
+                page_orders(session)  # read by a thread of their own
     except Exception as exc:  # best effort (e.g. not migrated yet): the first request says why
         log.warning("catalogue summary not read at start: %s", exc.__class__.__name__)
 
@@ -115,8 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(changelog_pages.router)
     app.include_router(api_docs.router)
     errors.install(app)
-    # Level 5: nearly the ratio of 9 at a third of the CPU for our ~100 KB pages.
-    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(AcceptEncodingMiddleware)
     app.add_middleware(ExportLimitMiddleware, limit=settings.export_concurrency)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import random
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +25,11 @@ from sqlmodel import Session
 
 from app import models as m
 from app.places.vocabulary import slugify
-from app.projects.catalogue import all_matching_slugs, facet_counts, list_projects
+from app.projects import catalogue, facets, page_order
+from app.projects.catalogue import all_matching_slugs, facet_counts, list_projects, top_claims
 from app.projects.filter import ProjectFilter, SortKey
+from app.projects.search import text_conditions, text_index_query
+from app.queries import cache
 from tests.helpers import seed_plus_generated
 
 FACETS = ("sector", "country", "region", "status", "kind", "verdict", "lender")
@@ -211,11 +215,23 @@ def test_facet_counts_from_the_summary_equal_counts_from_the_base_tables(
     assert checked > COMBINATIONS
 
 
-def test_pages_and_exports_find_the_same_projects_as_the_base_tables(loaded: Engine) -> None:
+@pytest.mark.parametrize("read", ["sql", "arrays"])
+def test_pages_and_exports_find_the_same_projects_as_the_base_tables(
+    loaded: Engine, read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rows are read through profile ids (by profile index, or in sort order for a broad
-    filter): every filter gives exactly the projects the base tables give, in sort order.
-    The sorts take turns, so a page read in a sort's index order (capacity: unit by unit)
-    is compared with every match fetched and sorted."""
+    filter), or on SQLite found in the sorts' orders read into arrays: every filter gives
+    exactly the projects the base tables give, in sort order. The sorts take turns, so a
+    page read in a sort's index order (capacity: unit by unit) is compared with every match
+    fetched and sorted."""
+    cache.clear()  # answers of the other way of reading are not this one's
+    if read == "sql":
+        monkeypatch.setattr(page_order, "sort_order", lambda *args: None)
+    elif loaded.dialect.name != "sqlite":
+        pytest.skip("the arrays are SQLite's; PostgreSQL reads pages by SQL")
+    else:
+        _wait_for_orders(loaded)
+        monkeypatch.setattr(catalogue, "_page_statement", _not_by_sql)
     projects = _projects(loaded)
     sorts = list(SortKey)
     for i, unsorted in enumerate(_combinations(projects)):
@@ -233,6 +249,26 @@ def test_pages_and_exports_find_the_same_projects_as_the_base_tables(loaded: Eng
         assert [item.slug for item in page.items] == list(slugs[:20]), filters
         assert [item.slug for item in second.items] == list(slugs[20:40]), filters
         assert page.total == len(expected)
+        with Session(loaded) as session:
+            top = top_claims(session, filters=filters.model_copy(update={"sort": "-claimed"}))
+            ordered = all_matching_slugs(
+                session, filters=filters.model_copy(update={"sort": "-claimed"})
+            )
+        claimed = sum(p["claimed"] for p in projects if _passes(p, filters))
+        assert top.total == claimed, filters
+        assert [r["slug"] for r in top.rows] == list(ordered[: min(20, claimed)]), filters
+
+
+def _wait_for_orders(engine: Engine) -> None:
+    deadline = time.monotonic() + 60
+    with Session(engine) as session:
+        while not all(catalogue.page_orders(session, key) is not None for key in SortKey):
+            assert time.monotonic() < deadline, "the sort orders were not read in 60 s"
+            time.sleep(0.05)
+
+
+def _not_by_sql(*args: Any) -> None:
+    raise AssertionError("a page was read by SQL, not from the sort orders")
 
 
 def test_every_project_points_at_its_profile(loaded: Engine) -> None:
@@ -245,3 +281,31 @@ def test_every_project_points_at_its_profile(loaded: Engine) -> None:
         sizes = dict(conn.execute(select(FP.c.id, FP.c.projects)).all())
     assert set(pointed) == projects
     assert Counter(pointed.values()) == Counter(sizes)
+
+
+def test_text_matches_from_the_index_alone_equal_the_row_tests(loaded: Engine) -> None:
+    """SQLite answers a text query of indexable words from the trigram index and places the
+    rowids on profiles through `rowid_profiles`, never reading project rows: it must find
+    exactly the projects (and profiles) that the LIKE tests on the rows find."""
+    queries = ["rail", "solar park", "port city", "green hydro", "wind", "no-such-word"]
+    with Session(loaded) as session:
+        dialect = session.get_bind().dialect.name
+        index = facets.facet_index(session)
+        for q in queries:
+            from_index = text_index_query(q, dialect)
+            if dialect != "sqlite":
+                assert from_index is None
+                continue
+            assert from_index is not None, q
+            fast = facets.indexed_text_matches(session, from_index)
+            slow = facets.text_matches(session, index, text_conditions(q, dialect))
+            assert _placed(fast) == _placed(slow), q
+            assert len(fast.profiles) or q == "no-such-word"
+        # Words the index cannot take (under three letters, LIKE wildcards) keep the tests.
+        assert text_index_query("ab park", dialect) is None
+        assert text_index_query("50% solar", dialect) is None
+
+
+def _placed(matches: facets.TextMatches) -> list[tuple[int, int]]:
+    assert matches.rowids is not None
+    return sorted(zip(matches.rowids.tolist(), matches.profiles.tolist(), strict=True))

@@ -34,6 +34,9 @@ _responses = VersionedCache(max_entries=512)
 # Headers a route sets that belong to the answer and are replayed from the cache.
 KEPT_HEADERS = ("etag", "cache-control", "vary", "content-disposition")
 GZIP_MIN_BYTES = 500  # as the compression middleware: smaller bodies are sent as they are
+# Level 1: a 128 KB catalogue page in 1.3 ms instead of 4.4 ms at level 6, for 17 KB on the
+# wire instead of 15 KB; every distinct URL pays it once (issue 11). The middleware uses it too.
+GZIP_LEVEL = 1
 GZIPPED_TYPES = ("text/", "application/json", "application/geo+json")
 
 
@@ -74,7 +77,7 @@ class CachedResponse:
             kept.append(("etag", etag))
         return cls(
             body=body,
-            gzipped=gzip.compress(body, compresslevel=6, mtime=0) if compress else None,
+            gzipped=gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if compress else None,
             etag=etag,
             media_type=media_type,
             headers=tuple(kept),

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import (
     ColumnElement,
@@ -39,13 +40,14 @@ from app.places.vocabulary import (
     slugify,
     vocabulary,
 )
-from app.projects import facets
+from app.projects import facets, page_order
 from app.projects.filter import ProjectFilter, SortKey
 from app.projects.model import Project, ProjectCountry, ProjectFacetProfile, ProjectSummary
-from app.projects.search import SORT_INDEX_PREFIX, text_conditions
+from app.projects.search import text_conditions, text_index_query
 from app.queries.cache import cached
 from app.queries.checks import VERDICT_LABELS
 
+Rowids = page_order.Rowids
 P = Project.__table__  # type: ignore[attr-defined]
 PC = ProjectCountry.__table__  # type: ignore[attr-defined]
 PFP = ProjectFacetProfile.__table__  # type: ignore[attr-defined]
@@ -154,27 +156,6 @@ SORT_COLUMNS = {
 }
 
 
-def sort_index_statements() -> list[str]:
-    """CREATE INDEX statements whose order is each non-name sort's ORDER BY (NULLs last), so a
-    sorted page of a broad filter is read in index order, not sorted (used by the migration;
-    a name sort reads ix_project_name)."""
-    statements = []
-    for key in SORT_COLUMNS:
-        if key in (SortKey.name, SortKey.name_desc):
-            continue
-        column = key.value.lstrip("-")
-        column = {"capacity": "capacity_value", "claimed": "claimed_tco2_per_year",
-                  "opened": "opened_on"}[column]  # fmt: skip
-        direction = " DESC" if key.value.startswith("-") else ""
-        name = f"{SORT_INDEX_PREFIX}{key.value.lstrip('-')}{'_desc' if direction else ''}"
-        # Capacity sorts within each unit: the unit sits between, as in SORT_COLUMNS. Without
-        # it the index cannot give the order, and every matching row was read and sorted.
-        unit = "capacity_unit, " if column == "capacity_value" else ""
-        order = f"({column} IS NULL), {unit}{column}{direction}"
-        statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON project ({order})")
-    return statements
-
-
 # ---------------------------------------------------------------- queries
 
 
@@ -227,6 +208,9 @@ def _text_key(filters: ProjectFilter) -> str:
 @cached("text-matches")
 def _text_matches(session: Session, *, q: str) -> facets.TextMatches:
     """The projects a text query matches, found once per query and dataset version."""
+    from_index = text_index_query(q, _dialect(session))
+    if from_index is not None:
+        return facets.indexed_text_matches(session, from_index)
     conditions = text_conditions(q, _dialect(session))
     return facets.text_matches(session, facets.facet_index(session), conditions)
 
@@ -521,10 +505,14 @@ SUMMARY_COLUMNS = [
 def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]:
     vocab = vocabulary(session)
     conn = session.connection()
-    start = _capacity_start(session, filters)
-    rows = conn.execute(_page_statement(session, filters, start)).mappings().all()
-    if start and len(rows) < filters.per_page:  # the page reaches projects with no capacity
-        rows = conn.execute(_page_statement(session, filters, None)).mappings().all()
+    rowids = _page_rowids(session, filters)
+    if rowids is not None:
+        rows = _rows_by_rowid(conn, rowids)
+    else:
+        start = _capacity_start(session, filters)
+        rows = conn.execute(_page_statement(session, filters, start)).mappings().all()
+        if start and len(rows) < filters.per_page:  # the page reaches rows with no capacity
+            rows = conn.execute(_page_statement(session, filters, None)).mappings().all()
     slugs = [row["slug"] for row in rows]
     countries: dict[str, list[str]] = defaultdict(list)
     if slugs:
@@ -535,6 +523,62 @@ def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]
         ):
             countries[slug].append(iso3)
     return [_summary(row, countries[row["slug"]], vocab) for row in rows]
+
+
+def _page_rowids(session: Session, filters: ProjectFilter) -> Rowids | None:
+    """SQLite, once its sort orders are read: the rowids of the page, in order, from the
+    sort's order and the filter's masks (app/projects/page_order.py); None: read by SQL."""
+    skip = (filters.page - 1) * filters.per_page
+    total = count_projects(session, filters=filters)
+    return _rowids_in_order(session, filters, filters.sort, skip, filters.per_page, total)
+
+
+def _rowids_in_order(
+    session: Session,
+    filters: ProjectFilter,
+    key: SortKey,
+    skip: int,
+    count: int,
+    total: int,
+    *,
+    claimed: bool = False,
+) -> Rowids | None:
+    """Rowids of the `count` matches after `skip` in `key`'s order (`total`: how many match;
+    `claimed`: only projects with an annual CO2 claim), or None while the orders are read."""
+    order = page_orders(session, key)
+    if order is None:
+        return None
+    if skip >= total:
+        return np.zeros(0, dtype=np.int32)
+    index = facets.facet_index(session)
+    keep = facets.kept(index, _facet_query(filters, vocabulary(session)))
+    passes = page_order.profile_test(session, keep & index.claimed if claimed else keep)
+    if filters.q and filters.q.strip():
+        matches = _text_matches(session, q=_text_key(filters)).rowids
+        assert matches is not None  # SQLite's text matches carry their rowids
+        passes = page_order.among(matches, len(facets.rowid_profiles(session)), passes)
+    return page_order.first_matches(order, passes, skip + count, total / len(order))[skip:]
+
+
+def page_orders(session: Session, key: SortKey = SortKey.name) -> Rowids | None:
+    """SQLite: `key`'s order of every project, or None while they are read (this call
+    starts reading them all for the dataset version: the app calls it as it starts)."""
+    return page_order.sort_order(session, key, _full_order)
+
+
+def _full_order(key: SortKey) -> list[Any]:
+    return [*SORT_COLUMNS[key], P.c.slug]
+
+
+def _rows_by_rowid(conn: Any, rowids: Rowids, columns: Sequence[Any] = ()) -> Sequence[Any]:
+    """The rows of `rowids` (catalogue `columns`, by default a card's), in that order."""
+    if not len(rowids):
+        return []
+    found = _in_list("project.rowid", "rowids", rowids.tolist(), excluded=False, dialect="sqlite")
+    rowid: Any = literal_column("project.rowid").label("rowid")
+    statement = select(*(columns or SUMMARY_COLUMNS), rowid)
+    rows = {row["rowid"]: row for row in conn.execute(statement.where(found)).mappings()}
+    return [rows[i] for i in rowids.tolist() if i in rows]
 
 
 def _page_statement(session: Session, filters: ProjectFilter, from_unit: str | None) -> Select[Any]:
@@ -595,16 +639,18 @@ def top_claims(session: Session, *, filters: ProjectFilter, limit: int = 20) -> 
     """The `limit` matching projects with the largest annual CO2 claim, largest first, and
     the number of matching projects with such a claim (the chart shows a bounded top list)."""
     validate_filter(session, filters)
-    conditions = [
-        *_row_conditions(session, filters, limit, sort=SortKey.claimed_desc),
-        P.c.claimed_tco2_per_year.is_not(None),
-    ]
+    total = int(facet_counts(session, filters=filters)["__claimed__"] or 0)
+    columns = (P.c.slug, P.c.name, P.c.sector_slug, P.c.claimed_tco2_per_year)
     conn = session.connection()
-    total = facet_counts(session, filters=filters)["__claimed__"]
-    rows = conn.execute(
-        select(P.c.slug, P.c.name, P.c.sector_slug, P.c.claimed_tco2_per_year)
-        .where(*conditions)
-        .order_by(P.c.claimed_tco2_per_year.desc(), P.c.name, P.c.slug)
-        .limit(limit)
-    ).mappings()
-    return TopClaims(rows=[dict(r) for r in rows], total=int(total or 0))
+    key = SortKey.claimed_desc  # ties in slug order, as the catalogue's sort
+    rowids = _rowids_in_order(session, filters, key, 0, limit, total, claimed=True)
+    if rowids is not None:
+        rows = _rows_by_rowid(conn, rowids, columns)
+    else:
+        conditions = [
+            *_row_conditions(session, filters, limit, sort=key),
+            P.c.claimed_tco2_per_year.is_not(None),
+        ]
+        statement = select(*columns).where(*conditions).order_by(*_full_order(key))
+        rows = conn.execute(statement.limit(limit)).mappings().all()
+    return TopClaims(rows=[{c.name: r[c.name] for c in columns} for r in rows], total=total)

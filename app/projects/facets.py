@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import literal_column, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -268,6 +269,46 @@ def text_matches(session: Session, index: FacetIndex, conditions: list[Any]) -> 
     known = (positions < index.size) & (index.ids[np.minimum(positions, index.size - 1)] == ids)
     rowids = np.array([r for _i, r in found], dtype=np.int64)[known] if sqlite else None
     return TextMatches(profiles=positions[known].astype(np.int64), rowids=rowids)
+
+
+def indexed_text_matches(session: Session, index_query: Any) -> TextMatches:
+    """SQLite: the rowids the trigram index answers `index_query` with, placed on the profiles
+    through `profile_of_rowid`. The index's LIKE is exact, so neither the project rows nor
+    their profile rows are read: half the cost of a text query (issue 11)."""
+    rowids = np.fromiter((r for (r,) in session.connection().execute(index_query)), dtype=np.int64)
+    profile_of = rowid_profiles(session)
+    rowids = rowids[rowids < len(profile_of)]
+    profiles = profile_of[rowids]
+    known = profiles >= 0
+    return TextMatches(profiles=profiles[known], rowids=rowids[known])
+
+
+def rowid_profiles(session: Session) -> Ints:
+    """SQLite: each project's profile position in the FacetIndex, by project rowid (-1: no
+    project or no profile), for every rowid up to the largest; read once per dataset version
+    (0.8 MB at 100k projects)."""
+    return cast(Ints, _rowid_profiles.get(session))
+
+
+def _read_rowid_profiles(session: Session) -> Ints:
+    index = facet_index(session)
+    statement = select(literal_column("project.rowid"), PFP.c.facet_profile_id).select_from(
+        P.join(PFP, PFP.c.project_slug == P.c.slug)
+    )
+    found = session.connection().execute(statement)
+    pairs = np.fromiter(chain.from_iterable(found), dtype=np.int64).reshape(-1, 2)
+    rowids, ids = pairs[:, 0], pairs[:, 1]
+    # Sized by every project's rowid: the catalogue's sort orders index it with any of them.
+    last = session.connection().execute(select(func.max(literal_column("project.rowid")))
+                                        .select_from(P)).scalar()  # fmt: skip
+    out = np.full(int(last or 0) + 1, -1, dtype=np.int64)
+    positions = np.searchsorted(index.ids, ids)
+    known = (positions < index.size) & (index.ids[np.minimum(positions, index.size - 1)] == ids)
+    out[rowids[known]] = positions[known]
+    return out
+
+
+_rowid_profiles = per_version(_read_rowid_profiles)
 
 
 @dataclass

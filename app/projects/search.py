@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, and_, column, literal_column, select, table
 from sqlalchemy.engine import Connection
 
 from app import models as m
@@ -52,15 +52,30 @@ def text_conditions(q: str | None, dialect: str) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         P.c.search_text.like(_pattern(w), escape="\\") for w in terms
     ]
+    indexed = _indexable(terms)
+    if dialect == "sqlite" and indexed:
+        conditions.insert(0, literal_column("project.rowid").in_(_index_rowids(indexed)))
+    return conditions
+
+
+def text_index_query(q: str | None, dialect: str) -> Select[Any] | None:
+    """SQLite, when every word goes to the trigram index: the statement of the matching
+    rowids, from the index alone. Its LIKE gives exactly the rows the tests above keep, so
+    the project rows need not be read again (None: some word needs those tests)."""
+    terms = words(q)
+    if dialect != "sqlite" or not terms or _indexable(terms) != terms:
+        return None
+    return _index_rowids(terms)
+
+
+def _indexable(terms: list[str]) -> list[str]:
     # FTS5's LIKE takes no ESCAPE clause, and a trigram needs three characters: only plain
     # words of three or more go to the index; the exact tests above still apply to all.
-    indexed = [w for w in terms if len(w) >= 3 and not any(c in w for c in "%_\\")]
-    if dialect == "sqlite" and indexed:
-        candidates = select(_FTS.c.rowid).where(
-            and_(*(_FTS.c.search_text.like(f"%{w}%") for w in indexed))
-        )
-        conditions.insert(0, literal_column("project.rowid").in_(candidates))
-    return conditions
+    return [w for w in terms if len(w) >= 3 and not any(c in w for c in "%_\\")]
+
+
+def _index_rowids(terms: list[str]) -> Select[Any]:
+    return select(_FTS.c.rowid).where(and_(*(_FTS.c.search_text.like(f"%{w}%") for w in terms)))
 
 
 def rebuild_search_index(conn: Connection) -> None:

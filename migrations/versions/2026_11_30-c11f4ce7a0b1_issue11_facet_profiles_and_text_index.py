@@ -22,8 +22,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The sort indexes as this revision made them (written out: the app's later statements differ;
+# f5a1c9d3e7b2 put the unit into the capacity ones, b2d4f6a8c0e1 ends every one in slug).
+_SORT_INDEXES = {
+    f"ix_project_sort_{name}{'_desc' if direction else ''}": f"(({column} IS NULL), {column}{direction})"
+    for name, column in (
+        ("capacity", "capacity_value"),
+        ("claimed", "claimed_tco2_per_year"),
+        ("opened", "opened_on"),
+    )
+    for direction in ("", " DESC")
+}
+
+
+def sort_index_statements() -> list[str]:
+    return [f"CREATE INDEX IF NOT EXISTS {n} ON project {cols}" for n, cols in _SORT_INDEXES.items()]
+
+
 def upgrade() -> None:
-    from app.projects.catalogue import sort_index_statements
     from app.projects.search import create_search_index
 
     op.create_table(
@@ -50,8 +66,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     from app.projects.search import drop_search_index
-
-    from app.projects.catalogue import sort_index_statements
 
     conn = op.get_bind()
     drop_search_index(conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -38,9 +39,28 @@ def _lifespan(threads: int) -> Any:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         threading.Thread(target=_read_summaries, args=(app.state.engine,), daemon=True).start()
+        threading.Thread(target=_settle_process, daemon=True).start()
         yield
 
     return lifespan
+
+
+_settled = threading.Lock()  # taken by the first start, never given back
+
+
+def _settle_process() -> None:
+    """Once per process, beside the start: compile every template (the first project page
+    compiled nine, ~0.3 s of CPU), then collect and freeze what the process holds by then
+    (modules, templates, the app): a full collection scanned those ~190k objects again every
+    few hundred requests, ~130 ms each time (~0.4 ms a request). Later objects are collected
+    as usual."""
+    if not _settled.acquire(blocking=False):
+        return
+    from app.web.templating import compile_templates
+
+    compile_templates()
+    gc.collect()
+    gc.freeze()
 
 
 def _read_summaries(engine: Engine) -> None:

@@ -19,6 +19,7 @@ from app.http.deps import (
     MetricQuery,
     ProjectQuery,
     StatementQuery,
+    project_detail,
 )
 from app.http.errors import ERROR_RESPONSES, NOT_FOUND
 from app.http.responses import PREFLIGHT_HEADERS, json_response
@@ -66,9 +67,9 @@ def projects(request: Request, session: SessionDep, filters: ProjectQuery) -> Re
     summary="One project with its figures and sources",
 )
 @cached_response
-def project(request: Request, session: SessionDep, found: FoundProject) -> Response:
+def project(request: Request, session: SessionDep, slug: FoundProject) -> Response:
     """A project with its countries, parties, metrics, statements and every source cited."""
-    return json_response(request, found)
+    return json_response(request, project_detail(session, slug))
 
 
 @router.get(

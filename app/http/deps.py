@@ -19,8 +19,9 @@ from app.http.errors import NotFound
 from app.metrics.filter import MetricFilter
 from app.places.model import Country, SectorSummary
 from app.places.queries import find_country, sector_summaries
-from app.projects.detail import ProjectDetail, project_record
+from app.projects.detail import ProjectDetail, project_exists, project_record
 from app.projects.filter import ProjectFilter
+from app.queries.cache import current_version
 from app.queries.claim_list import ClaimFilter
 from app.statements.filter import StatementFilter
 
@@ -41,13 +42,29 @@ def _give_back_connection(session: Session) -> None:
     session.rollback()
 
 
-def found_project(session: SessionDep, slug: Slug) -> ProjectDetail:
-    """The project of the URL's slug, with everything known about it, or a 404."""
-    project = project_record(session, slug=slug)
+def found_project(session: SessionDep, slug: Slug) -> str:
+    """The URL's slug if the data has that project, or a 404.
+
+    Only a check: a dependency runs before the response cache can answer, so the route builds
+    the record (`project_detail`) and a URL asked for again builds nothing."""
+    exists = project_exists(session, slug=slug)
+    current_version(session)  # the response cache's key; read now, on the same connection
     _give_back_connection(session)
+    if not exists:
+        raise _no_project(slug)
+    return slug
+
+
+def project_detail(session: Session, slug: str) -> ProjectDetail:
+    """The record of a project `found_project` found, or a 404 if a load removed it since."""
+    project = project_record(session, slug=slug)
     if project is None:
-        raise NotFound("Project", f"No project has the slug {slug!r}.")
+        raise _no_project(slug)
     return project
+
+
+def _no_project(slug: str) -> NotFound:
+    return NotFound("Project", f"No project has the slug {slug!r}.")
 
 
 def found_country(session: SessionDep, iso3: Iso3) -> Country:
@@ -72,6 +89,6 @@ def found_sector(session: SessionDep, slug: Slug) -> SectorSummary:
     return sector
 
 
-FoundProject = Annotated[ProjectDetail, Depends(found_project)]
+FoundProject = Annotated[str, Depends(found_project)]  # the slug
 FoundCountry = Annotated[Country, Depends(found_country)]
 FoundSector = Annotated[SectorSummary, Depends(found_sector)]

@@ -234,9 +234,9 @@ def _dialect(session: Session) -> str:
 
 
 def _facet(**fields: Any) -> FacetValue:
-    # Built from the summary and the vocabulary (values already of the right types): skip
-    # validation, ~150 values per catalogue page.
-    return FacetValue.model_construct(**fields)
+    # Validated, not model_construct: pydantic-core checks these few plain fields in ~2.5 us,
+    # model_construct's Python takes ~6.5 us (~150 values per catalogue page and API list).
+    return FacetValue(**fields)
 
 
 def _facet_values(

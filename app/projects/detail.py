@@ -121,6 +121,7 @@ def _statements() -> dict[str, Select[Any]]:
     than running it)."""
     slug: BindParameter[str] = bindparam("slug")
     return {
+        "exists": select(P.c.slug).where(P.c.slug == slug),
         "project": select(P).where(P.c.slug == slug),
         "cited": select(PS.c.source_slug).where(PS.c.project_slug == slug),
         "parties": select(PP).where(PP.c.project_slug == slug).order_by(PP.c.role),
@@ -131,13 +132,17 @@ def _statements() -> dict[str, Select[Any]]:
     }
 
 
-@cached("project-record")
+def project_exists(session: Session, *, slug: str) -> bool:
+    """Whether the data has a project with this slug (one primary-key lookup)."""
+    found = session.connection().execute(_statements()["exists"], {"slug": slug})
+    return found.first() is not None
+
+
 def project_record(session: Session, *, slug: str) -> ProjectDetail | None:
     """A project with its countries, parties, metrics, statements and every source cited."""
-    # Cached although most project URLs are asked for once (sizing a record for the cache
-    # costs ~1 ms then): the record is found by a dependency, before the response cache can
-    # answer, so without it a page asked for again built its record again (one URL: 459 ->
-    # 238 requests a second).
+    # Not cached: routes build it inside the response cache, which keeps what a URL asked for
+    # again needs; most project URLs are asked for once, and sizing a record for a bounded
+    # cache cost ~1 ms of CPU each time.
     conn = session.connection()
     row = conn.execute(_statements()["project"], {"slug": slug}).mappings().first()
     if row is None:

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from app.charts import Chart
 from app.db import SessionDep
 from app.http.cache import cached_response
-from app.http.deps import FoundProject, ProjectQuery
+from app.http.deps import FoundProject, ProjectQuery, project_detail
 from app.http.errors import NotFound
 from app.web import chart_share, claim_context, organizations, pages
 from app.web.templating import render
@@ -77,24 +77,25 @@ def embed_catalogue(request: Request, session: SessionDep, filters: ProjectQuery
 
 @router.get("/embed/projects/{slug}/claims")
 @cached_response
-def embed_project_claims(request: Request, session: SessionDep, project: FoundProject) -> Response:
+def embed_project_claims(request: Request, session: SessionDep, slug: FoundProject) -> Response:
     """One project's claim ÷ expected chart."""
-    chart = claim_context.project_claims_summary(session, project.slug)["project_ratio_chart"]
-    return _embed(request, session, chart, page=f"/projects/{project.slug}")
+    chart = claim_context.project_claims_summary(session, slug)["project_ratio_chart"]
+    return _embed(request, session, chart, page=f"/projects/{slug}")
 
 
 @router.get("/embed/projects/{slug}/ladder")
 @cached_response
-def embed_project_ladder(request: Request, session: SessionDep, project: FoundProject) -> Response:
+def embed_project_ladder(request: Request, session: SessionDep, slug: FoundProject) -> Response:
     """One project's power claims on its country's baseline ladder."""
-    chart = pages.power_ladder(session, project.slug)
-    return _embed(request, session, chart, page=f"/projects/{project.slug}")
+    chart = pages.power_ladder(session, slug)
+    return _embed(request, session, chart, page=f"/projects/{slug}")
 
 
 @router.get("/embed/projects/{slug}/map")
 @cached_response
-def embed_project_map(request: Request, session: SessionDep, project: FoundProject) -> Response:
+def embed_project_map(request: Request, session: SessionDep, slug: FoundProject) -> Response:
     """Where one project is."""
+    project = project_detail(session, slug)
     chart = pages.location_map(session, project)
     return _embed(request, session, chart, page=f"/projects/{project.slug}")
 
@@ -102,9 +103,10 @@ def embed_project_map(request: Request, session: SessionDep, project: FoundProje
 @router.get("/embed/projects/{slug}/figures/{unit}")
 @cached_response
 def embed_project_figures(
-    request: Request, session: SessionDep, project: FoundProject, unit: str
+    request: Request, session: SessionDep, slug: FoundProject, unit: str
 ) -> Response:
     """One project's emission figures in one unit (`t`, `percent`, ...)."""
+    project = project_detail(session, slug)
     found = [c for c in pages.figure_charts(project) if c.id == f"metric-{unit}"]
     if not found:
         units = ", ".join(c.id.removeprefix("metric-") for c in pages.figure_charts(project))

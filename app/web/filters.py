@@ -80,6 +80,8 @@ CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff
 
 def cjk(value: Any) -> Markup:
     """Text escaped, each run of Chinese characters marked lang="zh" (fonts, screen readers)."""
+    if type(value) is str and value.isascii():  # most text: nothing to mark, no regex
+        return escape(value)
     text = str(escape("" if value is None else value))
     return Markup(CJK_RUN.sub(lambda m: f'<span lang="zh">{m.group(0)}</span>', text))
 

@@ -21,7 +21,13 @@ from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.filtering import PageView, View
 from app.http.cache import cached_response
-from app.http.deps import FoundCountry, FoundProject, FoundSector, StatementQuery
+from app.http.deps import (
+    FoundCountry,
+    FoundProject,
+    FoundSector,
+    StatementQuery,
+    project_detail,
+)
 from app.metrics.model import MetricOut
 from app.places.queries import country_detail, sector_detail
 from app.places.vocabulary import vocabulary
@@ -178,8 +184,9 @@ def catalogue(request: Request, session: SessionDep, query: CatalogueQuery) -> R
 
 @router.get("/projects/{slug}")
 @cached_response
-def project_page(request: Request, session: SessionDep, project: FoundProject) -> Response:
+def project_page(request: Request, session: SessionDep, slug: FoundProject) -> Response:
     """One project: facts, location, metrics with verdicts and sources, statements, related."""
+    project = project_detail(session, slug)
     here = f"/projects/{project.slug}"
     share = chart_share.sharer(request, session)
     summary = claim_context.project_claims_summary(session, project.slug)

@@ -26,6 +26,13 @@ templates.env.globals.update(CLAIM_MARKUP)
 filters.install(templates.env)  # every template, however it is rendered, has the filters
 
 
+def compile_templates() -> None:
+    """Compile every template now (the server calls this as it starts), not in the first
+    request that renders it."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
+
+
 def render(
     request: Request,
     template: str,

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from app import exports
 from app.exports import METRIC_COLUMNS, STATEMENT_COLUMNS, cell
+from tests.helpers import sql_statements
 
 METRIC_FILTERS = [{}, {"kind": "emissions_avoided"}, {"sector": "energy", "basis": "claimed"}]
 
@@ -81,28 +79,12 @@ def test_geojson_streams_every_located_project_of_the_filter(client: TestClient)
         assert feature["geometry"]["coordinates"] == [project["longitude"], project["latitude"]]
 
 
-@contextmanager
-def _statements(app: Any) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs while inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement.upper())
-
-    engine = app.state.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("path", ["/metrics.csv", "/projects.csv", "/projects.geojson"])
 def test_a_download_reads_one_query_without_offset_or_count(
     client: TestClient, seeded_app: Any, path: str
 ) -> None:
     client.get(path, params={"sector": "energy"})  # vocabularies and summaries cached first
-    with _statements(seeded_app) as seen:
+    with sql_statements(seeded_app.state.engine) as seen:
         response = client.get(path, params={"sector": "energy"})
     assert response.status_code == 200
     assert not any(" OFFSET " in s for s in seen), seen

@@ -8,6 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
+from app.web.templating import compile_templates, templates
+
 HEADLINE = ("mozura-wind-park", "karot-hydropower", "china-laos-railway", "jakarta-bandung-hsr")
 HTMX = {"HX-Request": "true"}
 
@@ -277,3 +279,12 @@ def test_country_and_sector_pages(client: TestClient) -> None:
     assert energy.select(".chart")
     assert client.get("/countries/XXX").status_code == 404
     assert client.get("/sectors/nope").status_code == 404
+
+
+def test_every_template_is_compiled_before_a_request_needs_it() -> None:
+    # The server does this as it starts (app/main.py): a first project page compiled nine.
+    compile_templates()
+    names = set(templates.env.list_templates(extensions=["html"]))
+    assert "project.html" in names and "_macros/ui.html" in names
+    assert templates.env.cache is not None
+    assert names <= {name for _loader, name in templates.env.cache}

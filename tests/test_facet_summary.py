@@ -288,8 +288,13 @@ def test_text_matches_from_the_index_alone_equal_the_row_tests(loaded: Engine) -
     rowids on profiles through `rowid_profiles`, never reading project rows: it must find
     exactly the projects (and profiles) that the LIKE tests on the rows find."""
     queries = ["rail", "solar park", "port city", "green hydro", "wind", "no-such-word"]
+    cache.clear()
     with Session(loaded) as session:
         dialect = session.get_bind().dialect.name
+        if dialect == "sqlite":  # until the map is read (at start), queries take the row tests
+            assert not facets.rowid_profiles_ready(session)
+            facets.rowid_profiles(session)
+            assert facets.rowid_profiles_ready(session)
         index = facets.facet_index(session)
         for q in queries:
             from_index = text_index_query(q, dialect)

@@ -209,7 +209,7 @@ def _text_key(filters: ProjectFilter) -> str:
 def _text_matches(session: Session, *, q: str) -> facets.TextMatches:
     """The projects a text query matches, found once per query and dataset version."""
     from_index = text_index_query(q, _dialect(session))
-    if from_index is not None:
+    if from_index is not None and facets.rowid_profiles_ready(session):
         return facets.indexed_text_matches(session, from_index)
     conditions = text_conditions(q, _dialect(session))
     return facets.text_matches(session, facets.facet_index(session), conditions)

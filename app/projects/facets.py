@@ -290,6 +290,12 @@ def rowid_profiles(session: Session) -> Ints:
     return cast(Ints, _rowid_profiles.get(session))
 
 
+def rowid_profiles_ready(session: Session) -> bool:
+    """Whether `rowid_profiles` is read for this version (the server reads it as it starts;
+    at 1M projects that takes seconds, which a text query should not wait for)."""
+    return _rowid_profiles.peek(session) is not None
+
+
 def _read_rowid_profiles(session: Session) -> Ints:
     index = facet_index(session)
     statement = select(literal_column("project.rowid"), PFP.c.facet_profile_id).select_from(

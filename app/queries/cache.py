@@ -212,6 +212,12 @@ class PerVersion:
                 self._values[engine] = found
             return found[1]
 
+    def peek(self, session: Session) -> Any:
+        """The value of the session's version if it is built, else None (never builds)."""
+        engine, version = _scope(session)
+        found = self._values.get(engine)
+        return found[1] if found is not None and found[0] == version else None
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()

@@ -319,7 +319,8 @@ _rowid_profiles = per_version(_read_rowid_profiles)
 def integers(conn: Connection, statement: Any, dtype: Any) -> np.ndarray[Any, Any]:
     """The integer columns of every row of `statement`, flat, read through the driver's
     cursor: SQLAlchemy's row objects cost several times the read itself, ~10 s for the
-    million rows of rowid -> profile at 1M projects."""
+    million rows of rowid -> profile at 1M projects. Values are inlined into the SQL: only
+    for statements that carry none from a request."""
     sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

@@ -1,12 +1,12 @@
 """SQLite: which projects a catalogue page shows, found in arrays instead of by an index walk.
 
 Every sort's order of the whole catalogue (the rowids in `ORDER BY <sort>, slug`) is read
-once per dataset version, by a background thread, so no request waits for it (~0.4 s per
-sort at 100k projects). A filter is already a mask over facet profiles (app/projects/facets.py)
-and every rowid knows its profile (`rowid_profiles`), so a page is the first matching rowids
-of its sort's order: a vectorised pass over as much of the order as it takes to find them,
-then one read of those 50 rows by rowid. The SQL reads (app/projects/catalogue.py) serve
-PostgreSQL, downloads, and SQLite until the orders are read.
+once per dataset version, by a background thread, so no request waits for it (an index-only
+scan: ~0.06 s per sort at 100k projects, ~0.4 s at 1M). A filter is already a mask over facet
+profiles (app/projects/facets.py) and every rowid knows its profile (`rowid_profiles`), so a
+page is the first matching rowids of its sort's order: a vectorised pass over as much of the
+order as it takes to find them, then one read of those 50 rows by rowid. The SQL reads
+(app/projects/catalogue.py) serve PostgreSQL, downloads, and SQLite until the orders are read.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def test_overview_first_screen_states_claims_checked_and_verdicts(
 ) -> None:  # type: ignore[no-untyped-def]
     context, page, watch = open_page(browser, live_server, "/", width)
     lede = page.locator(".finding__lede").inner_text()
-    assert re.search(r"checked \d+ emission claims", lede)
+    assert re.search(r"checked \d[\d,]* emission claims", lede)
     assert on_first_screen(page, ".finding__lede")
     assert on_first_screen(page, "#verdict-counts")
     counts = page.locator("#verdict-counts a").all_inner_texts()

@@ -82,9 +82,9 @@ def test_overview_leads_with_claims_checked_and_verdict_counts(client: TestClien
     first_section = main.find("section")
     assert first_section["aria-labelledby"] == "finding-title"
     lede = first_section.select_one(".finding__lede").text
-    checked = int(lede.split("checked")[1].split("emission claims")[0])
+    checked = int(lede.split("checked")[1].split("emission claims")[0].replace(",", ""))
     counts = {
-        a["href"].split("verdict=")[1]: int(a.select_one(".figure").text)
+        a["href"].split("verdict=")[1]: int(a.select_one(".figure").text.replace(",", ""))
         for a in first_section.select("#verdict-counts a")
     }
     assert set(counts) == {"above_range", "below_range", "consistent", "not_checkable"}

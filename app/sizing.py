@@ -3,15 +3,16 @@
 `sys.getsizeof` counts one object; a cached answer is a tree of them (a page of rows, a list of
 slugs, a pydantic model, a body and its gzipped copy). The walk adds up every object it reaches
 once and stops as soon as the total passes `limit`, so finding out that a value is too big to
-cache costs no more than walking `limit` bytes of it. A long list or tuple is measured from an
-even sample of its items (rows of one page are alike), so sizing a cached answer costs a small
-share of computing it."""
+cache costs no more than walking `limit` bytes of it. A long list, tuple, set or dict is
+measured from an even sample of its items (rows of one page are alike), so sizing a cached
+answer costs a small share of computing it."""
 
 from __future__ import annotations
 
 import dataclasses
 import sys
 import types
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -42,17 +43,23 @@ def _walk(value: Any, limit: int, seen: set[int]) -> int:
         if isinstance(item, _LEAVES):
             continue
         if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
+            total += _items(item.keys(), pending, limit - total, seen)
+            total += _items(item.values(), pending, limit - total, seen)
         elif isinstance(item, list | tuple | set | frozenset):
-            unique = list({id(x): x for x in item}.values())
-            if len(unique) > SAMPLE:
-                total += _sampled(unique, limit - total, seen)
-            else:
-                pending.extend(unique)
+            total += _items(item, pending, limit - total, seen)
         else:
             pending.extend(_attributes(item))
     return total
+
+
+def _items(items: Iterable[Any], pending: list[Any], limit: int, seen: set[int]) -> int:
+    """A collection's distinct items: a few walked later (into `pending`), many measured now
+    from a sample (a facet's counts by value are as alike as the rows of a page)."""
+    unique = list({id(x): x for x in items}.values())
+    if len(unique) > SAMPLE:
+        return _sampled(unique, limit, seen)
+    pending.extend(unique)
+    return 0
 
 
 def _sampled(items: list[Any], limit: int, seen: set[int]) -> int:

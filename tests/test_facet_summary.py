@@ -259,6 +259,31 @@ def test_pages_and_exports_find_the_same_projects_as_the_base_tables(
         assert [r["slug"] for r in top.rows] == list(ordered[: min(20, claimed)]), filters
 
 
+def test_rows_read_from_the_orders_equal_rows_read_by_sql(
+    loaded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads a page's rows through the driver's cursor (values as stored: dates as
+    text, enums as values, countries in one column): every field of every card row is what
+    the SQL path gives, countries in order included."""
+    if loaded.dialect.name != "sqlite":
+        pytest.skip("the arrays are SQLite's; PostgreSQL reads pages by SQL")
+    _wait_for_orders(loaded)
+    filters = [ProjectFilter(sort=key) for key in SortKey]
+    filters += [ProjectFilter(country=["PAK"]), ProjectFilter(sector=["energy"], sort="-opened")]
+    cache.clear()
+    with Session(loaded) as session:
+        from_orders = [list_projects(session, filters=f).items for f in filters]
+    cache.clear()
+    monkeypatch.setattr(page_order, "sort_order", lambda *args: None)
+    with Session(loaded) as session:
+        by_sql = [list_projects(session, filters=f).items for f in filters]
+    assert any(len(p.countries) > 1 for page in from_orders for p in page)
+    assert any(p.opened_on for page in from_orders for p in page)
+    for orders_page, sql_page in zip(from_orders, by_sql, strict=True):
+        assert orders_page, "every filter here lists projects"
+        assert [p.model_dump() for p in orders_page] == [p.model_dump() for p in sql_page]
+
+
 def _wait_for_orders(engine: Engine) -> None:
     deadline = time.monotonic() + 60
     with Session(engine) as session:

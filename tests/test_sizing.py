@@ -29,6 +29,14 @@ def test_a_list_of_slugs_counts_every_slug() -> None:
     assert size >= sys.getsizeof(slugs) + sum(sys.getsizeof(s) for s in slugs)
 
 
+def test_a_long_dict_is_measured_from_a_sample_of_its_keys_and_values() -> None:
+    counts = {f"country-{i:05d}": f"{i:08d}" * 4 for i in range(10_000)}
+    exact = sys.getsizeof(counts) + sum(
+        sys.getsizeof(k) + sys.getsizeof(v) for k, v in counts.items()
+    )
+    assert 0.9 * exact < approximate_bytes(counts, UNBOUNDED) < 1.1 * exact
+
+
 def test_models_and_slotted_dataclasses_count_what_they_hold() -> None:
     row = Row(slug="x" * 10_000, values=[float(i) for i in range(1000)])
     assert approximate_bytes(row, UNBOUNDED) > 10_000 + 1000 * sys.getsizeof(1.0) // 2

@@ -23,8 +23,8 @@ from app.filtering import PageView, View
 from app.http.cache import cached_response
 from app.http.deps import (
     FoundCountry,
-    FoundProject,
     FoundSector,
+    Slug,
     StatementQuery,
     project_detail,
 )
@@ -184,8 +184,12 @@ def catalogue(request: Request, session: SessionDep, query: CatalogueQuery) -> R
 
 @router.get("/projects/{slug}")
 @cached_response
-def project_page(request: Request, session: SessionDep, slug: FoundProject) -> Response:
-    """One project: facts, location, metrics with verdicts and sources, statements, related."""
+def project_page(request: Request, session: SessionDep, slug: Slug) -> Response:
+    """One project: facts, location, metrics with verdicts and sources, statements, related.
+
+    The slug is not looked up first (`FoundProject`): a cached page answers without it, and
+    `project_detail` answers 404 for a slug no project has. The lookup cost a query and a
+    hop to a handler thread for every page not cached yet (issue 11)."""
     project = project_detail(session, slug)
     here = f"/projects/{project.slug}"
     share = chart_share.sharer(request, session)

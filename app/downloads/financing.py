@@ -8,8 +8,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.exports import write_csv
 from app.financing import queries
-from app.http.deps import ProjectQuery
-from app.http.errors import NotFound
+from app.http.deps import FoundProject, ProjectQuery
 from app.http.responses import conditional
 from app.projects.catalogue import all_matching_slugs
 
@@ -32,9 +31,7 @@ def financing_csv(request: Request, session: SessionDep, filters: ProjectQuery) 
 
 
 @router.get("/projects/{slug}/financing.csv")
-def project_financing_csv(request: Request, session: SessionDep, slug: str) -> Response:
+def project_financing_csv(request: Request, session: SessionDep, slug: FoundProject) -> Response:
     """One project's financing records, as UTF-8 CSV."""
-    if not queries.project_exists(session, slug=slug):
-        raise NotFound("Project", f"No project has the slug {slug!r}.")
     rows = queries.financing_rows(session, project_slugs=[slug])
     return _csv(request, rows, f"{slug}-financing.csv")

@@ -124,11 +124,6 @@ def project_external_ids(session: Session, *, slug: str) -> list[ExternalIdOut]:
     ]
 
 
-def project_exists(session: Session, *, slug: str) -> bool:
-    statement = select(P.c.slug).where(P.c.slug == slug)
-    return session.connection().execute(statement).first() is not None
-
-
 def projects_with_external_id(session: Session, *, system: str, value: str) -> list[str]:
     """Slugs of the projects that carry `value` in `system` (e.g. an AidData record id)."""
     statement = select(X.c.project_slug).where(X.c.system == system, X.c.value == value)

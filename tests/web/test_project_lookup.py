@@ -26,6 +26,8 @@ LOOKED_UP = [
     "/embed/projects/{slug}/figures/{unit}",
 ]
 PROJECT_ROUTES = ["/projects/{slug}", *LOOKED_UP]
+# A download, not kept in the response cache: found the same way, answered from its records.
+DOWNLOADS = ["/projects/{slug}/financing.csv"]
 
 
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
@@ -43,15 +45,18 @@ def _takes_a_project(dependant: Any) -> bool:
 def test_every_route_that_takes_a_project_is_listed_here(seeded_app: Any) -> None:
     routes = list(_api_routes(seeded_app.routes))
     assert len(routes) > 20
-    assert {r.path for r in routes if _takes_a_project(r.dependant)} == set(LOOKED_UP)
+    assert {r.path for r in routes if _takes_a_project(r.dependant)} == {
+        *LOOKED_UP,
+        *DOWNLOADS,
+    }
 
 
-@pytest.mark.parametrize("route", PROJECT_ROUTES)
+@pytest.mark.parametrize("route", PROJECT_ROUTES + DOWNLOADS)
 def test_an_unknown_project_is_a_404_with_its_message(client: TestClient, route: str) -> None:
     response = client.get(route.format(slug="no-such-project", unit="t"))
     assert response.status_code == 404
     message = "No project has the slug 'no-such-project'."
-    if route.startswith("/api/"):
+    if route.startswith("/api/") or route in DOWNLOADS:  # data, not a page
         assert response.json() == {"detail": message}
     else:
         page = BeautifulSoup(response.text, "html.parser")

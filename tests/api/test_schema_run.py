@@ -46,8 +46,9 @@ cases: dict[str, int] = {}
 def report_case_count(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     total = sum(cases.values())
-    if request.config.cache is not None:
-        request.config.cache.set("schemathesis/cases", {"total": total, **cases})
+    store = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
+    if store is not None:
+        store.set("schemathesis/cases", {"total": total, **cases})
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         per_operation = ", ".join(f"{k}: {v}" for k, v in sorted(cases.items()))

@@ -8,8 +8,10 @@ from starlette.responses import Response
 
 
 def etag_of(body: bytes) -> str:
-    """A weak ETag: the same for every content coding of the same body."""
-    return 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    """A weak ETag: the same for every content coding of the same body. BLAKE2b: a 130 KB
+    catalogue page in ~0.2 ms instead of SHA-256's ~0.55 ms, and every distinct URL pays it
+    once (issue 11); 128 bits, as the SHA-256 prefix it replaces."""
+    return 'W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
 def client_has(request: Request, etag: str) -> bool:

@@ -218,7 +218,10 @@ def claims_by_project(
             "categoryarray": [_short(r["name"]) for r in ordered],
             "automargin": True,
         },
-        margin={"l": 10, "r": 10, "t": 10, "b": 60},
+        # The sectors' legend above the bars: under them, at -0.2 of a short plot's height,
+        # it ran into the axis title (seen with three bars on a country's catalogue).
+        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
+        margin={"l": 10, "r": 10, "t": 36 if len(traces) > 1 else 10, "b": 60},
         meta={"narrow": NARROW_BARS},
     )
     return Chart(chart_id, title, caption, figure(traces, layout), columns, table, data_url)

@@ -1,12 +1,13 @@
 """Engine factory, SQLite pragmas and the session dependency."""
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -110,16 +111,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """A request's session, opened and closed on the event loop: a sync dependency costs two
     hops to a handler thread (in and out), each waiting for one of the few threads behind the
     requests in line (issue 11). Opening does no I/O. Closing gives the connection back: on
-    SQLite a rollback in process, on a server a round trip, which goes to a thread."""
+    SQLite a rollback in process; on a server a round trip, done by threads of its own. On
+    the handler threads it could deadlock: every handler waiting for a pooled connection, and
+    every connection held by a session waiting for a handler thread to close it."""
     engine = request.app.state.engine
     session = Session(engine)
     try:
         yield session
     finally:
-        if engine.dialect.name != "sqlite" and session.in_transaction():
-            await anyio.to_thread.run_sync(session.close)
-        else:
+        if engine.dialect.name == "sqlite" or not session.in_transaction():
             session.close()
+        else:  # shielded: a cancelled request still gives its connection back
+            await asyncio.shield(asyncio.wrap_future(_closer.submit(session.close)))
+
+
+_closer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="session-close")
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

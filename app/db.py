@@ -107,6 +107,10 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
 
+# Closes of sessions on a database server: never behind the handler threads (get_session).
+_closer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="session-close")
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A request's session, opened and closed on the event loop: a sync dependency costs two
     hops to a handler thread (in and out), each waiting for one of the few threads behind the
@@ -123,9 +127,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()
         else:  # shielded: a cancelled request still gives its connection back
             await asyncio.shield(asyncio.wrap_future(_closer.submit(session.close)))
-
-
-_closer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="session-close")
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -53,27 +53,20 @@ def _walk(value: Any, limit: int, seen: set[int]) -> int:
 
 
 def _items(items: Iterable[Any], pending: list[Any], limit: int, seen: set[int]) -> int:
-    """A collection's distinct items: a few walked later (into `pending`), many measured now
-    from a sample (a facet's counts by value are as alike as the rows of a page). A sample of
-    plain values (strings, numbers) is summed as it is: nothing to walk into, and walking
-    each one cost most of sizing a filter's facet counts (issue 11)."""
+    """A collection's distinct items: a few walked later (into `pending`), many extrapolated
+    from SAMPLE of them spread over it (a facet's counts by value are as alike as the rows of
+    a page). A sample of plain values (strings, numbers) is summed as it is: nothing to walk
+    into, and walking each one cost most of sizing a filter's facet counts (issue 11)."""
     unique = list({id(x): x for x in items}.values())
     if len(unique) <= SAMPLE:
         pending.extend(unique)
         return 0
     sample = [unique[len(unique) * i // SAMPLE] for i in range(SAMPLE)]
     if all(isinstance(x, _LEAVES) for x in sample):
-        return sum(map(sys.getsizeof, sample)) * len(unique) // SAMPLE
-    return _sampled(unique, limit, seen)
-
-
-def _sampled(items: list[Any], limit: int, seen: set[int]) -> int:
-    """Distinct items of a long collection, extrapolated from SAMPLE of them spread over it."""
-    step = len(items) / SAMPLE
-    measured = 0
-    for i in range(SAMPLE):
-        measured += _walk(items[int(i * step)], limit, seen)
-    return int(measured * len(items) / SAMPLE)
+        measured = sum(map(sys.getsizeof, sample))
+    else:
+        measured = sum(_walk(x, limit, seen) for x in sample)
+    return measured * len(unique) // SAMPLE
 
 
 def _attributes(item: Any) -> list[Any]:

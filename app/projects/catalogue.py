@@ -488,9 +488,8 @@ def _in_list(
     array on SQLite, an array on PostgreSQL). Inlined, thousands of ids made every statement
     new text for SQLAlchemy's and SQLite's statement caches: 2x the cost of the query."""
     if dialect == "sqlite":
-        listed = "[" + ",".join(str(int(i)) for i in ids) + "]"
         sql = f"{column} {'NOT IN' if excluded else 'IN'} (SELECT value FROM json_each(:{name}))"
-        return text(sql).bindparams(bindparam(name, listed)).self_group()  # type: ignore[return-value]
+        return text(sql).bindparams(bindparam(name, _json_ids(ids))).self_group()  # type: ignore[return-value]
     sql = f"{column} {'<> ALL' if excluded else '= ANY'}(:{name})"
     return text(sql).bindparams(bindparam(name, [int(i) for i in ids])).self_group()  # type: ignore[return-value]
 
@@ -584,7 +583,7 @@ def _rows_by_rowid(
     names = [c.name for c in columns or SUMMARY_COLUMNS]
     cursor = conn.connection.driver_connection.cursor()
     try:
-        found = cursor.execute(_rows_sql(tuple(names), countries), (_json_ids(rowids),))
+        found = cursor.execute(_rows_sql(tuple(names), countries), (_json_ids(rowids.tolist()),))
         rows = {row[-1]: row for row in found}
     finally:
         cursor.close()
@@ -608,8 +607,9 @@ def _rows_sql(names: tuple[str, ...], countries: bool) -> str:
             " WHERE project.rowid IN (SELECT value FROM json_each(?))")  # fmt: skip
 
 
-def _json_ids(ids: Rowids) -> str:
-    return "[" + ",".join(str(int(i)) for i in ids.tolist()) + "]"
+def _json_ids(ids: Iterable[int]) -> str:
+    """Integers as one JSON array: SQLite's `json_each(?)` reads it as one bound value."""
+    return "[" + ",".join(str(int(i)) for i in ids) + "]"
 
 
 def _page_statement(session: Session, filters: ProjectFilter, from_unit: str | None) -> Select[Any]:

@@ -172,6 +172,11 @@ def list_projects(
     )
 
 
+def facet_values(session: Session, *, filters: ProjectFilter) -> dict[str, list[FacetValue]]:
+    """Every facet's values for a filter, labelled and ordered (what a Page's `facets` holds)."""
+    return _facet_values(session, filters, facet_counts(session, filters=filters))
+
+
 def _totals_and_facets(
     session: Session, filters: ProjectFilter, with_facets: bool
 ) -> tuple[int, dict[str, list[FacetValue]]]:

@@ -12,6 +12,13 @@ from functools import lru_cache
 from typing import Protocol
 
 from markupsafe import Markup, escape
+from sqlmodel import Session
+
+from app.projects.catalogue import ORDER_AND_PAGE, facet_values
+from app.projects.filter import ProjectFilter
+from app.queries.cache import cached
+
+CATALOGUE_FACETS = ("sector", "country", "region", "status", "kind", "verdict", "lender")
 
 
 class FacetLike(Protocol):
@@ -66,3 +73,20 @@ def facet_list(
     if len(tops) > visible:
         out.append("</details>")
     return Markup("\n".join(out))
+
+
+def catalogue_facet_lists(session: Session, filters: ProjectFilter) -> dict[str, Markup]:
+    """The catalogue's checkbox lists for a filter, by facet name."""
+    return {name: Markup(html) for name, html in _catalogue_facet_lists(session, filters=filters)}
+
+
+@cached("catalogue.facet-lists", ignore=ORDER_AND_PAGE)
+def _catalogue_facet_lists(
+    session: Session, *, filters: ProjectFilter
+) -> tuple[tuple[str, str], ...]:
+    """Drawn once per filter: more than half of distinct catalogue URLs repeat a filter with
+    another sort or page (issue 11), and those need neither the ~200 facet values nor their
+    markup again. Kept as plain strings in tuples, which the garbage collector does not
+    track: cached models would lengthen every full collection (docs/performance.md)."""
+    values = facet_values(session, filters=filters)
+    return tuple((name, str(facet_list(name, values.get(name, [])))) for name in CATALOGUE_FACETS)

@@ -40,6 +40,7 @@ from app.statements.filter import LIST_FIELDS as STATEMENT_FIELDS
 from app.statements.queries import latest_statements, list_statements
 from app.web import chart_share, claim_context, filters, project_view, trust
 from app.web.cards import project_cards
+from app.web.facet_panel import catalogue_facet_lists
 from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -156,7 +157,7 @@ def catalogue(request: Request, session: SessionDep, query: CatalogueQuery) -> R
     """The catalogue: facets, sort, pages, cards or a table; htmx gets only the `catalogue`
     block. The queries get the filter without `view`: both views share their cache entries."""
     filters = query.filter_only(ProjectFilter)
-    page = list_projects(session, filters=filters)
+    page = list_projects(session, filters=filters, with_facets=False)
     names = _sector_names(session)
     qs = filter_query(filters)
     chart = chart_share.sharer(request, session)(
@@ -166,6 +167,7 @@ def catalogue(request: Request, session: SessionDep, query: CatalogueQuery) -> R
     )
     context: dict[str, Any] = {
         "page": page,
+        "facet_lists": catalogue_facet_lists(session, filters),
         "filter": filters,
         "view": query.view.value,
         "view_items": query.view_items(),

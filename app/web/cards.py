@@ -30,16 +30,18 @@ _cards = VersionedCache(max_entries=20_000)
 def project_cards(
     session: Session, projects: Sequence[ProjectSummary], sector_names: dict[str, str]
 ) -> list[Markup]:
-    """The card of each project, in order; only the projects not cached are read and drawn."""
+    """The card of each project, in order; only the projects not cached are read and drawn.
+    The cache keeps plain strings: the collector tracks Markup objects, not strings, and
+    20,000 of them lengthened every full collection (docs/performance.md)."""
     found = {p.slug: _cards.get(session, ("card", p.slug)) for p in projects}
     missing = [p for p in projects if found[p.slug] is MISSING]
     if missing:
         claims = claims_of_projects(session, [p.slug for p in missing])
         for p in missing:
-            html = project_card(p, sector_names, claims.get(p.slug))
+            html = str(project_card(p, sector_names, claims.get(p.slug)))
             _cards.put(session, ("card", p.slug), html)
             found[p.slug] = html
-    return [found[p.slug] for p in projects]
+    return [Markup(found[p.slug]) for p in projects]
 
 
 def project_card(

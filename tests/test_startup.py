@@ -77,3 +77,24 @@ def test_serve_prints_the_reason_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot start" in result.stderr and "not a database" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_started_server_collects_its_oldest_objects_rarely(tmp_path: Path) -> None:
+    """After start, full collections are spaced out (app/main.py FULL_COLLECTION_EVERY): each
+    one pauses every request while it walks the caches."""
+    import gc
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from app.main import FULL_COLLECTION_EVERY
+
+    path = tmp_path / "gc.db"
+    upgrade(build_engine(settings_for(f"sqlite:///{path}")))
+    with TestClient(create_app(settings_for(f"sqlite:///{path}"))) as client:
+        assert client.get("/healthz").status_code == 200
+        deadline = time.monotonic() + 30
+        while gc.get_threshold()[2] != FULL_COLLECTION_EVERY and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert gc.get_threshold()[2] == FULL_COLLECTION_EVERY
+    assert gc.get_freeze_count() > 0

@@ -32,7 +32,7 @@ def project_cards(
 ) -> list[Markup]:
     """The card of each project, in order; only the projects not cached are read and drawn.
     The cache keeps plain strings: the collector tracks Markup objects, not strings, and
-    20,000 of them lengthened every full collection (docs/performance.md)."""
+    up to 20,000 of them would lengthen every full collection (docs/performance.md)."""
     found = {p.slug: _cards.get(session, ("card", p.slug)) for p in projects}
     missing = [p for p in projects if found[p.slug] is MISSING]
     if missing:

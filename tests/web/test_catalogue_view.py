@@ -136,3 +136,28 @@ def test_api_downloads_and_embed_refuse_view(client: TestClient, path: str) -> N
     response = client.get(f"{path}?view=table")
     assert response.status_code == 422
     assert "unknown query parameter 'view'" in html.unescape(response.text)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["sector=energy", "country=PAK&status=operational", "q=solar", "verdict=above_range", ""],
+)
+def test_facet_lists_of_another_sort_or_page_equal_a_fresh_drawing(
+    client: TestClient, query: str
+) -> None:
+    """The facet lists are kept per filter (app/web/facet_panel.py): another sort, page or view
+    of the filter shows the same checkboxes and counts as a drawing with nothing cached, and
+    a different filter does not get them."""
+    from app.queries import cache
+
+    def panel(url: str, **headers: str) -> str:
+        found = soup(client, url, **headers).select("#facets-panel fieldset.facet")
+        assert len(found) == 7, url
+        return "".join(map(str, found))
+
+    first = panel(f"/projects?{query}&sort=-claimed")
+    again = panel(f"/projects?{query}&sort=opened&page=2&view=table", **HTMX)
+    cache.clear()
+    fresh = panel(f"/projects?{query}&sort=-capacity")
+    assert first == again == fresh
+    assert panel(f"/projects?{query}&status=planned&sort=-claimed") != first

@@ -65,13 +65,14 @@ def _settle_process() -> None:
     gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
 
 
-# A full collection stops every request for as long as it walks what the caches hold (35-100 ms
-# at 100k projects). Python considers one every 10 middle collections (~70k allocations, a few
-# requests) and runs it once the survivors grew by a quarter, which filling caches do all the
-# time: on distinct URLs, 19 pauses over 5 ms, 0.9 s in all, in 30 s of serving. Every 1000
-# middle collections: 6 pauses, 0.16 s (issue 11; docs/performance.md). What dies young is
-# still collected young; only a cycle that lives long waits longer to be freed.
-FULL_COLLECTION_EVERY = 1000
+# A full collection stops every request for as long as it walks what the caches hold (35-160 ms
+# at 100k projects). Python considers one every 10 middle collections and runs it once the
+# survivors grew by a quarter, which filling caches do all the time: on distinct URLs, 19-22
+# pauses over 5 ms, 0.9-1.1 s in all, in 30 s of serving. Every 100: 2 pauses (0.12 s) after
+# the start. Not rarer: requests in flight when a young collection runs leave cycles that only
+# a full one frees, and at every 1000 the 4-minute soak grew 28-31 % (one 624 ms collection of
+# 290k objects at its end); at 100 it grew 5.4 %, at 10 0.4 % (issue 11; docs/performance.md).
+FULL_COLLECTION_EVERY = 100
 
 
 def _read_summaries(engine: Engine) -> None:

@@ -18,8 +18,6 @@ from app.projects.catalogue import ORDER_AND_PAGE, facet_values
 from app.projects.filter import ProjectFilter
 from app.queries.cache import cached
 
-CATALOGUE_FACETS = ("sector", "country", "region", "status", "kind", "verdict", "lender")
-
 
 class FacetLike(Protocol):
     value: str
@@ -89,4 +87,4 @@ def _catalogue_facet_lists(
     markup again. Kept as plain strings in tuples, which the garbage collector does not
     track: cached models would lengthen every full collection (docs/performance.md)."""
     values = facet_values(session, filters=filters)
-    return tuple((name, str(facet_list(name, values.get(name, [])))) for name in CATALOGUE_FACETS)
+    return tuple((name, str(facet_list(name, found))) for name, found in values.items())

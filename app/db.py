@@ -63,6 +63,10 @@ def sqlite_path(url: str) -> Path | None:
 # random lookups in a 1 GB file: with 2 MB the B-trees' inner pages were evicted and read again
 # from the OS, 6.5 ms of CPU per 50 cards; with 8 MB, 2.8 ms (more gave no more).
 SQLITE_CACHE_KIB = 8192
+# Reads through a memory map instead of a read() call and a copy into that cache per page:
+# ~0.7 ms less CPU per distinct catalogue page at 100k projects (issue 11). SQLite caps it at
+# its compile-time limit (2 GB by default); a bigger file reads the rest as before.
+SQLITE_MMAP_BYTES = 1 << 34
 
 
 def build_engine(settings: Settings, *, create_dir: bool = True) -> Engine:
@@ -104,6 +108,7 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
 

@@ -349,12 +349,13 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _max_ratio() -> Any:
-    return select(func.max(CC.c.ratio)).where(CC.c.metric_slug == MT.c.slug).scalar_subquery()
+# Built once: an expression built per request and then compared (`is_`, `desc`) keeps its
+# comparator, which refers back to it, a cycle left for the cyclic collector every time.
+_MAX_RATIO = select(func.max(CC.c.ratio)).where(CC.c.metric_slug == MT.c.slug).scalar_subquery()
 
 
 def _order(sort: ClaimSort) -> list[Any]:
-    ratio = _max_ratio()
+    ratio = _MAX_RATIO
     return {
         ClaimSort.project: [P.c.name, MT.c.stated_on.is_(None), MT.c.stated_on.desc()],
         ClaimSort.ratio_desc: [ratio.is_(None), ratio.desc()],

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from functools import cache as once
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session
 
@@ -19,8 +20,15 @@ def rows_by_slug(session: Session, table: Table, slugs: Iterable[str | None]) ->
     wanted = sorted({s for s in slugs if s})
     if not wanted:
         return []
-    statement = select(table).where(table.c.slug.in_(wanted))
-    return list(session.connection().execute(statement).mappings())
+    found = session.connection().execute(_rows_named(table), {"slugs": wanted})
+    return list(found.mappings())
+
+
+@once
+def _rows_named(table: Table) -> Select[Any]:
+    """One statement per table, the slugs bound at execution: an `in_()` built per call left
+    a reference cycle (a parameter and its clone) for the cyclic collector every time."""
+    return select(table).where(table.c.slug.in_(bindparam("slugs", expanding=True)))
 
 
 def records_by_slug(

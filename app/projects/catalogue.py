@@ -507,6 +507,15 @@ SUMMARY_COLUMNS = [
 ]
 
 
+# Built once, the slugs bound at execution: an `in_()` of a list built per request left a
+# reference cycle (a parameter and its clone) for the cyclic collector every time.
+_COUNTRIES_OF = (
+    select(PC.c.project_slug, PC.c.country_iso3)
+    .where(PC.c.project_slug.in_(bindparam("slugs", expanding=True)))
+    .order_by(PC.c.country_iso3)
+)
+
+
 def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]:
     vocab = vocabulary(session)
     conn = session.connection()
@@ -521,11 +530,7 @@ def _page_rows(session: Session, filters: ProjectFilter) -> list[ProjectSummary]
     slugs = [row["slug"] for row in rows]
     countries: dict[str, list[str]] = defaultdict(list)
     if slugs:
-        for slug, iso3 in conn.execute(
-            select(PC.c.project_slug, PC.c.country_iso3)
-            .where(PC.c.project_slug.in_(slugs))
-            .order_by(PC.c.country_iso3)
-        ):
+        for slug, iso3 in conn.execute(_COUNTRIES_OF, {"slugs": slugs}):
             countries[slug].append(iso3)
     return [_summary(row, countries[row["slug"]], vocab) for row in rows]
 

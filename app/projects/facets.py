@@ -162,7 +162,7 @@ class _Pairs:
 
     def counts(self, weights: Ints) -> dict[str, int]:
         sums = np.bincount(self.code, weights=weights[self.profile], minlength=len(self.labels))
-        return {self.labels[i]: int(n) for i, n in enumerate(sums) if n > 0}
+        return _nonzero(self.labels, sums)
 
 
 @dataclass
@@ -177,7 +177,17 @@ class _Column:
 
     def counts(self, weights: Ints) -> dict[str, int]:
         sums = np.bincount(self.code, weights=weights, minlength=len(self.labels))
-        return {self.labels[i]: int(n) for i, n in enumerate(sums) if n > 0 and self.labels[i]}
+        counts = _nonzero(self.labels, sums)
+        counts.pop("", None)  # no value (a project without a status)
+        return counts
+
+
+def _nonzero(labels: list[str], sums: np.ndarray[Any, Any]) -> dict[str, int]:
+    """label -> count of the labels counted; indexes and counts leave numpy as Python lists
+    (a loop over numpy scalars cost ~40 us a facet)."""
+    found = np.flatnonzero(sums > 0)
+    counts = sums[found].astype(np.int64).tolist()
+    return dict(zip([labels[i] for i in found.tolist()], counts, strict=True))
 
 
 @dataclass
@@ -392,19 +402,22 @@ def summary_counts(
     weights = index.projects if weights is None else weights
     masks = _masks(index, query)
     everything = _passing(weights, masks)
-    technology = index.columns["technology"].counts(_passing(weights, masks, "sector"))
-    by_region = _passing(weights, masks, "region")
+
+    def passing(skip: str) -> Ints:  # a facet not filtered on follows every filter
+        return _passing(weights, masks, skip) if skip in masks else everything
+
+    by_region = passing("region")
     return {
         "__total__": int(everything.sum()),
         "__claimed__": int(everything[index.claimed].sum()),
-        "technology": technology,
-        "country": index.pairs["country"].counts(_passing(weights, masks, "country")),
+        "technology": index.columns["technology"].counts(passing("sector")),
+        "country": index.pairs["country"].counts(passing("country")),
         "region": index.pairs["region"].counts(by_region),
         "subregion": index.pairs["subregion"].counts(by_region),
-        "status": index.columns["status"].counts(_passing(weights, masks, "status")),
-        "kind": index.columns["kind"].counts(_passing(weights, masks, "kind")),
-        "verdict": index.pairs["verdict"].counts(_passing(weights, masks, "verdict")),
-        "lender": index.pairs["lender"].counts(_passing(weights, masks, "lender")),
+        "status": index.columns["status"].counts(passing("status")),
+        "kind": index.columns["kind"].counts(passing("kind")),
+        "verdict": index.pairs["verdict"].counts(passing("verdict")),
+        "lender": index.pairs["lender"].counts(passing("lender")),
     }
 
 

@@ -63,10 +63,10 @@ def sqlite_path(url: str) -> Path | None:
 # random lookups in a 1 GB file: with 2 MB the B-trees' inner pages were evicted and read again
 # from the OS, 6.5 ms of CPU per 50 cards; with 8 MB, 2.8 ms (more gave no more).
 SQLITE_CACHE_KIB = 8192
-# Reads through a memory map instead of a read() call and a copy into that cache per page:
-# ~0.7 ms less CPU per distinct catalogue page at 100k projects (issue 11). SQLite caps it at
-# its compile-time limit (2 GB by default); a bigger file reads the rest as before.
-SQLITE_MMAP_BYTES = 1 << 34
+# No memory map (PRAGMA mmap_size): it saved ~10 % of the CPU of a distinct page at 100k
+# projects, but every page of the file read through it counts in the server's RSS (1 GB after
+# the bench's runs at 100k against ~150 MB), which the memory budgets and monitoring read as
+# the server's own memory (issue 11, docs/performance.md).
 
 
 def build_engine(settings: Settings, *, create_dir: bool = True) -> Engine:
@@ -108,7 +108,6 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
 

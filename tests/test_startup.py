@@ -99,12 +99,3 @@ def test_a_started_server_collects_its_oldest_objects_rarely(tmp_path: Path) -> 
     assert gc.get_threshold()[2] == FULL_COLLECTION_EVERY
     assert gc.get_freeze_count() > 0
 
-
-def test_sqlite_connections_read_through_a_memory_map(tmp_path: Path) -> None:
-    """Pages are read through a memory map (app/db.py SQLITE_MMAP_BYTES), not copied in by a
-    read() call each: less CPU per distinct page."""
-    engine = build_engine(settings_for(f"sqlite:///{tmp_path / 'mmap.db'}"))
-    upgrade(engine)
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
-    engine.dispose()

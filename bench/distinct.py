@@ -357,8 +357,10 @@ def distinct_run(
     serve_app: Any,
     serve_datasette: Any,
     export: bool = True,
+    two_workers: bool = False,
 ) -> dict[str, Any]:
-    """The whole distinct-URL measurement on one SQLite file."""
+    """The whole distinct-URL measurement on one SQLite file; with `two_workers`, the mix
+    again on a fresh server of two workers (no budget: the budgets are for one)."""
     urls = url_sets(db)
     result: dict[str, Any] = {"urls": {k: len(v) for k, v in urls.items()}}
     app = serve_app(db)
@@ -378,6 +380,11 @@ def distinct_run(
         result["server_rss_mb"] = app.rss_mb()
     finally:
         app.stop()
+    if two_workers:
+        result["app_2_workers"], result["pool_timeouts_2_workers"] = _mix_on(
+            serve_app(db, 2), wrk_bin, urls["mix"]
+        )
+        print(f"    app, 2 workers:      {_line(result['app_2_workers'])}", flush=True)
     ds = serve_datasette(db)
     try:
         result["datasette"] = wrk_paths(wrk_bin, ds.port, urls["datasette"], CONNECTIONS,
@@ -386,6 +393,16 @@ def distinct_run(
     finally:
         ds.stop()
     return result
+
+
+def _mix_on(server: Any, wrk_bin: str, paths: list[tuple[str, str]]) -> tuple[dict[str, Any], int]:
+    """The mix on a fresh `server` (each URL once): the run and the pool timeouts logged."""
+    try:
+        warm_up(server.port)
+        run = wrk_paths(wrk_bin, server.port, paths, CONNECTIONS, MIX_SECONDS, server.proc.pid)
+        return run, pool_timeouts(server.log)
+    finally:
+        server.stop()
 
 
 def _line(run: dict[str, Any]) -> str:
@@ -414,5 +431,5 @@ if __name__ == "__main__":
         raise SystemExit
 
     tools = ensure_tool("wrk", "wrk"), ensure_tool("sqlite3", "sqlite3")
-    figures = distinct_run(sys.argv[1], *tools, serve_app, serve_datasette)
+    figures = distinct_run(sys.argv[1], *tools, serve_app, serve_datasette, two_workers=True)
     print(json.dumps(figures, indent=2))

@@ -48,6 +48,7 @@ BIN = Path(sys.executable).parent
 SIZES = {"1k": 1_000, "100k": 100_000, "1m": 1_000_000}
 DISTINCT_SIZES = ("100k", "1m")  # sizes that get the distinct-URL run
 EXPORT_SIZES = ("100k",)  # /metrics.csv timing: ~1M metric rows at 100k projects
+TWO_WORKER_SIZES = ("100k",)  # the mix again on two workers: what the second core adds
 PG_URL = os.environ.get(
     "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bri_bench11_100k"
 )
@@ -502,7 +503,7 @@ def bench_size(label: str, wrk_bin: str, sqlite3: str) -> dict[str, Any]:
         print(f"  distinct URLs {label}:", flush=True)
         result["distinct"] = distinct_run(
             str(ROOT / load["db"]), wrk_bin, sqlite3, serve_app, serve_datasette,
-            label in EXPORT_SIZES,
+            label in EXPORT_SIZES, two_workers=label in TWO_WORKER_SIZES,
         )  # fmt: skip
     if label == "1m" or os.environ.get("BENCH_ONE_URL") == "0":
         return result  # the one-URL runs and the .import reference stop at 100k
@@ -597,6 +598,9 @@ def distinct_table(results: dict[str, Any]) -> str:
             continue
         ref = d["datasette"]["rps"]
         lines.append(row("app mix, 16 conn, 1 worker", size, d["app"], ref, d["pool_timeouts"]))
+        if "app_2_workers" in d:  # no budget: what one more process gives on this machine
+            lines.append(row("app mix, 16 conn, 2 workers", size, d["app_2_workers"], ref,
+                             d["pool_timeouts_2_workers"]))  # fmt: skip
         lines.append(row("first catalogue page, 1c", size, d["first_page"], None, "-"))
         lines.append(row("datasette mix, 16 conn", size, d["datasette"], None, "-"))
     pg = results.get("postgres")

@@ -236,6 +236,7 @@ def wrk_paths(
     server's `pid`, also its CPU time per request: on a shared machine the wall-clock figures
     include waiting for a core, the CPU time does not."""
     cpu_before = cpu_seconds(pid) if pid else 0.0
+    machine_before = _machine_ticks()
     threads = min(2, connections)
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "paths.tsv"
@@ -250,6 +251,9 @@ def wrk_paths(
     if not match:
         raise SystemExit(f"wrk printed no result:\n{output}")
     run = json.loads(match.group(1))
+    total, idle = (after - before for after, before in zip(_machine_ticks(), machine_before,
+                                                           strict=True))  # fmt: skip
+    run["machine_busy_pct"] = round(100 * (1 - idle / total), 1) if total else None
     if pid and run["requests"]:
         run["cpu_ms_per_request"] = round(
             (cpu_seconds(pid) - cpu_before) * 1000 / run["requests"], 2
@@ -260,6 +264,13 @@ def wrk_paths(
     if run["requests"] > len(paths):
         run["repeated"] = run["requests"] - len(paths)  # the list ran out: some URLs twice
     return run
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(all, idle) CPU ticks of the whole machine so far (/proc/stat): how busy its cores were
+    during a run, the load generator included."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]  # idle + iowait
 
 
 def pool_timeouts(log: Path) -> int:
@@ -408,6 +419,7 @@ def _mix_on(server: Any, wrk_bin: str, paths: list[tuple[str, str]]) -> tuple[di
 def _line(run: dict[str, Any]) -> str:
     return (f"{run['rps']:.1f} req/s, p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, "
             f"CPU {run.get('cpu_ms_per_request', '-')} ms/request, "
+            f"machine {run.get('machine_busy_pct', '-')} % busy, "
             f"non-2xx {run['non_2xx']}, socket errors {run['socket_errors']}")  # fmt: skip
 
 

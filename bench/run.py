@@ -599,7 +599,7 @@ def distinct_table(results: dict[str, Any]) -> str:
         ref = d["datasette"]["rps"]
         lines.append(row("app mix, 16 conn, 1 worker", size, d["app"], ref, d["pool_timeouts"]))
         if "app_2_workers" in d:  # no budget: what one more process gives on this machine
-            lines.append(row("app mix, 16 conn, 2 workers", size, d["app_2_workers"], ref,
+            lines.append(row("app mix 16 conn, 2 workers", size, d["app_2_workers"], ref,
                              d["pool_timeouts_2_workers"]))  # fmt: skip
         lines.append(row("first catalogue page, 1c", size, d["first_page"], None, "-"))
         lines.append(row("datasette mix, 16 conn", size, d["datasette"], None, "-"))

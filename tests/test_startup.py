@@ -98,4 +98,3 @@ def test_a_started_server_collects_its_oldest_objects_rarely(tmp_path: Path) -> 
             time.sleep(0.05)
     assert gc.get_threshold()[2] == FULL_COLLECTION_EVERY
     assert gc.get_freeze_count() > 0
-

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from functools import cache as once
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, Table, bindparam, select
@@ -24,7 +24,7 @@ def rows_by_slug(session: Session, table: Table, slugs: Iterable[str | None]) ->
     return list(found.mappings())
 
 
-@once
+@functools.cache  # one per table
 def _rows_named(table: Table) -> Select[Any]:
     """One statement per table, the slugs bound at execution: an `in_()` built per call left
     a reference cycle (a parameter and its clone) for the cyclic collector every time."""
